@@ -1,0 +1,5 @@
+"""`python -m crawler` is `tnmt`."""
+
+from crawler.cli import main
+
+main()

@@ -1,0 +1,102 @@
+"""Runs the spider for a set of sources in this process and reports what each crawl did."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from scrapy import signals
+from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler import settings as tnmt_settings
+from crawler.registry import Source
+from crawler.storage import RunCounts, Store
+from pipelines.store import run_counts, run_status
+from spiders.source_spider import SourceSpider
+
+
+@dataclass(frozen=True)
+class CrawlResult:
+    """What the crawl of one source did."""
+
+    source_id: str
+    status: str
+    counts: RunCounts
+    messages: tuple[str, ...]
+
+
+def build_settings(db_url: str, mirror_address: str = "",
+                   overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Return Scrapy settings from crawler.settings, for `db_url`, optionally on the mirror."""
+    scrapy_settings = Settings()
+    scrapy_settings.setmodule(tnmt_settings, priority="project")
+    scrapy_settings.set("TNMT_DB_URL", db_url, priority="cmdline")
+    if mirror_address:
+        # The mirror is ours and local: no need to be gentle with it.
+        scrapy_settings.setdict({"TNMT_MIRROR_ADDRESS": mirror_address,
+                                 "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0,
+                                 "RETRY_TIMES": 0}, priority="cmdline")
+    scrapy_settings.setdict(dict(overrides or {}), priority="cmdline")
+    return scrapy_settings
+
+
+def run_crawl(sources: list[Source], store: Store, *, mirror_address: str = "",
+              overrides: Mapping[str, Any] | None = None,
+              console: Console | None = None) -> list[CrawlResult]:
+    """Crawl every source at once (one Scrapy crawler each); return one result per source.
+
+    Runs the Twisted reactor, so it can be called once per process.
+    """
+    store.sync_sources(sources)
+    crawl_settings = build_settings(store.url, mirror_address, overrides)
+    process = CrawlerProcess(crawl_settings)
+    crawlers: list[tuple[Source, Crawler]] = []
+    for source in sources:
+        crawler = process.create_crawler(SourceSpider)
+        process.crawl(crawler, source=source,
+                      max_articles=crawl_settings.getint("TNMT_MAX_ARTICLES_PER_SOURCE"),
+                      max_listing_pages=crawl_settings.getint("TNMT_MAX_LISTING_PAGES"))
+        crawlers.append((source, crawler))
+    with _progress(crawlers, console or Console(stderr=True)):
+        process.start()
+    return [_result(source, crawler) for source, crawler in crawlers]
+
+
+def _result(source: Source, crawler: Crawler) -> CrawlResult:
+    assert crawler.stats is not None
+    counts = run_counts(crawler)
+    spider = crawler.spider
+    reason = crawler.stats.get_value("finish_reason", "not started")
+    status = run_status(spider, reason, counts) if spider else "failed"
+    return CrawlResult(source.id, status, counts, tuple(getattr(spider, "error_messages", ())))
+
+
+@contextmanager
+def _progress(crawlers: list[tuple[Source, Crawler]], console: Console) -> Iterator[None]:
+    """Show one live line per source: pages fetched, articles new, dropped, duplicates."""
+    progress = Progress(TextColumn("{task.description:<28}"), BarColumn(bar_width=None),
+                        TextColumn("{task.fields[summary]}"), TimeElapsedColumn(),
+                        console=console, transient=False)
+    for source, crawler in crawlers:
+        task = progress.add_task(source.id, total=None, summary="starting")
+
+        def update(*_args: Any, crawler: Crawler = crawler, task: Any = task, **_kw: Any) -> None:
+            counts = run_counts(crawler)
+            progress.update(task, summary=(
+                f"{counts.pages} pages, {counts.new} new, {counts.duplicates} dup, "
+                f"{counts.dropped} dropped, {counts.errors} errors"))
+
+        def finish(*_args: Any, task: Any = task, **_kw: Any) -> None:
+            progress.update(task, total=1, completed=1)
+
+        for signal in (signals.response_received, signals.item_scraped, signals.item_dropped):
+            crawler.signals.connect(update, signal=signal, weak=False)
+        crawler.signals.connect(update, signal=signals.spider_closed, weak=False)
+        crawler.signals.connect(finish, signal=signals.spider_closed, weak=False)
+    with progress:
+        yield

@@ -1,0 +1,32 @@
+"""What flows from the spider through the pipelines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from crawler.article import Article
+
+
+@dataclass
+class PageItem:
+    """A fetched article page, before extraction."""
+
+    source_id: str
+    url: str  # the canonical URL the spider asked for
+    html: str
+    fetched_at: datetime
+    date_hint: datetime | None = None  # from the feed or sitemap that listed the page
+    seen_urls: tuple[str, ...] = ()  # other URLs that led to this page (tracking, redirects)
+
+
+@dataclass
+class ArticleItem:
+    """An extracted article on its way to storage."""
+
+    source_id: str
+    article: Article
+    seen_urls: tuple[str, ...] = ()
+    content_hash: str = ""
+    relevance: str = ""
+    extra: dict[str, str] = field(default_factory=dict)

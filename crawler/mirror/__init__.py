@@ -1,0 +1,125 @@
+"""The offline mirror: saved copies of real sites, served on 127.0.0.1.
+
+Files live under sites/<host>/ laid out by URL path ("/a/" -> "a/index.html"); an optional
+sites/<host>/routes.toml maps exact "path?query" keys to a file, a redirect or a status.
+The crawler reaches it through MirrorMiddleware, which rewrites https://<host>/<path> to
+http://<address>/<host>/<path>, so the registry's real entries are what gets crawled.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import threading
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+SITES_DIR = Path(__file__).parent / "sites"
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".htm": "text/html; charset=utf-8",
+    ".aspx": "text/html; charset=utf-8",
+    ".xml": "application/xml; charset=utf-8",
+    ".rss": "application/rss+xml; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the mirror answers for one URL."""
+
+    status: int
+    body: bytes = b""
+    content_type: str = "text/html; charset=utf-8"
+    location: str = ""
+
+
+def mirrored_hosts(sites_dir: Path = SITES_DIR) -> list[str]:
+    """Return the hosts the mirror has copies of."""
+    return sorted(path.name for path in sites_dir.iterdir() if path.is_dir())
+
+
+@cache
+def _routes(site: Path) -> dict[str, Any]:
+    routes_file = site / "routes.toml"
+    return tomllib.loads(routes_file.read_text("utf-8")) if routes_file.is_file() else {}
+
+
+def resolve(sites_dir: Path, host: str, path: str, query: str) -> Reply:
+    """Return the mirror's reply for https://<host><path>?<query>."""
+    site = (sites_dir / host).resolve()
+    if not site.is_dir() or site.parent != sites_dir.resolve():
+        return Reply(404, b"unknown host")
+    routes = _routes(site)
+    route = routes.get(f"{path}?{query}" if query else path) or routes.get(path)
+    if route is not None:
+        if "redirect" in route:
+            return Reply(route.get("status", 301), location=route["redirect"])
+        if "file" not in route:
+            return Reply(route.get("status", 404))
+        return _file_reply(site, site / route["file"], route.get("status", 200))
+    if query:
+        return Reply(404, b"no route for this query")
+    relative = unquote(path).lstrip("/")
+    target = site / relative / "index.html" if path.endswith("/") else site / relative
+    return _file_reply(site, target, 200)
+
+
+def _file_reply(site: Path, target: Path, status: int) -> Reply:
+    target = target.resolve()
+    if not target.is_file() or site not in target.parents or target.name == "routes.toml":
+        return Reply(404, b"not found")
+    content_type = CONTENT_TYPES.get(target.suffix.lower()) or (
+        "text/html; charset=utf-8" if not target.suffix
+        else mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+    )
+    return Reply(status, target.read_bytes(), content_type)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "tnmt-mirror"
+    sites_dir: Path = SITES_DIR
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        host, _, rest = parts.path.lstrip("/").partition("/")
+        reply = resolve(self.sites_dir, host, "/" + rest, parts.query)
+        self.send_response(reply.status)
+        if reply.location:
+            self.send_header("Location", reply.location)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet: the crawler reports what matters."""
+
+
+class MirrorServer:
+    """The mirror on 127.0.0.1, in a background thread; use as a context manager."""
+
+    def __init__(self, sites_dir: Path = SITES_DIR, port: int = 0):
+        handler = type("Handler", (_Handler,), {"sites_dir": sites_dir})
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self.sites_dir = sites_dir
+
+    @property
+    def address(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"{host}:{port}"
+
+    def __enter__(self) -> MirrorServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()

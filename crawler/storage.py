@@ -1,0 +1,364 @@
+"""Storage: SQLAlchemy 2 models and the one Store the pipelines and the CLI talk to.
+
+SQLite (WAL) is the embedded default; any SQLAlchemy URL works. Each write is one short
+transaction, so a crash never leaves half an article behind.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    create_engine,
+    event,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+from crawler import settings
+from crawler.article import Article
+from crawler.registry import Source
+
+
+class StorageError(RuntimeError):
+    """The database cannot be used; the message names it and says why."""
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and read back timezone-aware, on every backend."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; attach a timezone")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SourceRecord(Base):
+    __tablename__ = "sources"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    province: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    homepage: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(20))
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ArticleRecord(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    lead: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(300))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    published_has_time: Mapped[bool] = mapped_column(Boolean, default=False)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    relevance: Mapped[str] = mapped_column(String(300), default="")
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+
+    aliases: Mapped[list[UrlAlias]] = relationship(back_populates="article", lazy="selectin")
+
+    def to_article(self) -> Article:
+        """Return the stored row as the Article the extractor made."""
+        return Article(
+            url=self.url,
+            title=self.title,
+            lead=self.lead,
+            paragraphs=tuple(self.body.split("\n")) if self.body else (),
+            author=self.author,
+            published_at=self.published_at,
+            published_has_time=self.published_has_time,
+        )
+
+
+class UrlAlias(Base):
+    """Another URL under which a stored article was found."""
+
+    __tablename__ = "url_aliases"
+
+    url: Mapped[str] = mapped_column(String(2000), primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    article: Mapped[ArticleRecord] = relationship(back_populates="aliases")
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    dropped: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    messages: Mapped[str] = mapped_column(Text, default="")
+
+
+@dataclass(frozen=True)
+class RunCounts:
+    """What one crawl of one source did."""
+
+    pages: int = 0
+    new: int = 0
+    duplicates: int = 0
+    dropped: int = 0
+    errors: int = 0
+
+
+def resolve_db_url(db: str | None) -> str:
+    """Return the database URL: the argument, else $TNMT_DB_URL, else the default SQLite file.
+    A plain path is taken as a SQLite file."""
+    db = db or os.environ.get(settings.DB_URL_ENV) or str(settings.DEFAULT_DB_PATH)
+    if "://" in db:
+        return db
+    return f"sqlite:///{Path(db).expanduser().resolve()}"
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+def now_utc() -> datetime:
+    """Return the current time, timezone-aware."""
+    return datetime.now(UTC)
+
+
+class Store:
+    """The database: sources, articles, aliases and crawl runs."""
+
+    def __init__(self, db: str | None = None):
+        self.url = resolve_db_url(db)
+        self.display_url = self.url
+        self.engine = self._connect()
+
+    def _connect(self) -> Engine:
+        try:
+            url = make_url(self.url)
+        except ArgumentError:
+            raise StorageError(f"database {self.url!r}: not a valid database URL") from None
+        self.display_url = url.render_as_string(hide_password=True)
+        try:
+            if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+                Path(url.database.removeprefix("file:")).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url)
+            if url.get_backend_name() == "sqlite":
+                _configure_sqlite(engine)
+            Base.metadata.create_all(engine)
+        except ImportError as exc:
+            raise StorageError(f"database {self.display_url}: its driver is not installed "
+                               f"({exc})") from None
+        except (SQLAlchemyError, OSError) as exc:
+            raise StorageError(f"database {self.display_url}: {_reason(exc)}") from None
+        return engine
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads; database failures become one StorageError line."""
+        with self._named_errors(), Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work is committed whole or not at all."""
+        with self.reading() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def _named_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except IntegrityError:
+            raise  # callers decide what a duplicate means
+        except (SQLAlchemyError, OSError) as exc:
+            raise StorageError(f"database {self.display_url}: {_reason(exc)}") from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- sources and runs -----------------------------------------------------------
+
+    def sync_sources(self, sources: Iterable[Source]) -> None:
+        """Record the registry's sources (new ones added, changed ones updated)."""
+        with self.transaction() as session:
+            for source in sources:
+                record = session.get(SourceRecord, source.id) or SourceRecord(
+                    id=source.id, first_seen_at=now_utc()
+                )
+                record.name, record.province = source.name, source.province
+                record.kind, record.homepage, record.status = (source.kind, source.homepage,
+                                                              source.status)
+                session.add(record)
+
+    def start_run(self, source_id: str) -> int:
+        with self.transaction() as session:
+            run = CrawlRun(source_id=source_id, started_at=now_utc(), status="running")
+            session.add(run)
+            session.flush()
+            return run.id
+
+    def finish_run(self, run_id: int, status: str, counts: RunCounts, messages: str = "") -> None:
+        with self.transaction() as session:
+            session.execute(
+                update(CrawlRun)
+                .where(CrawlRun.id == run_id)
+                .values(status=status, finished_at=now_utc(), messages=messages[:4000],
+                        **counts.__dict__)
+            )
+
+    def runs(self, limit: int = 20) -> list[CrawlRun]:
+        with self.reading() as session:
+            return list(session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)))
+
+    # --- dedupe lookups ---------------------------------------------------------------
+
+    def article_id_for_url(self, url: str) -> int | None:
+        """Return the id of the article stored under `url` or one of its aliases."""
+        with self.reading() as session:
+            found = session.scalar(select(ArticleRecord.id).where(ArticleRecord.url == url))
+            if found is None:
+                found = session.scalar(select(UrlAlias.article_id).where(UrlAlias.url == url))
+            return found
+
+    def article_id_for_hash(self, content_hash: str) -> int | None:
+        with self.reading() as session:
+            return session.scalar(
+                select(ArticleRecord.id).where(ArticleRecord.content_hash == content_hash)
+            )
+
+    def mark_seen(self, article_id: int, aliases: Iterable[str] = ()) -> None:
+        """Note that the article was seen again, and under which other URLs."""
+        now = now_utc()
+        with self.transaction() as session:
+            record = session.get(ArticleRecord, article_id)
+            if record is None:
+                return
+            record.last_seen_at = now
+            for alias in set(aliases) - {record.url}:
+                if session.get(UrlAlias, alias) is None:
+                    session.add(UrlAlias(url=alias, article_id=article_id, first_seen_at=now))
+
+    # --- articles ---------------------------------------------------------------------
+
+    def add_article(
+        self, article: Article, *, source_id: str, content_hash: str, run_id: int | None,
+        relevance: str = "", aliases: Iterable[str] = (),
+    ) -> int | None:
+        """Store a new article with its aliases; return its id, or None when an equal one
+        (same URL or same content) was stored meanwhile."""
+        now = now_utc()
+        record = ArticleRecord(
+            source_id=source_id, url=article.url, title=article.title, lead=article.lead,
+            body="\n".join(article.paragraphs), author=article.author,
+            published_at=article.published_at, published_has_time=article.published_has_time,
+            content_hash=content_hash, relevance=relevance, first_seen_at=now, last_seen_at=now,
+            run_id=run_id,
+        )
+        try:
+            with self.transaction() as session:
+                session.add(record)
+                session.flush()
+                for alias in set(aliases) - {article.url}:
+                    session.add(UrlAlias(url=alias, article_id=record.id, first_seen_at=now))
+        except IntegrityError:
+            return None
+        return record.id
+
+    def get_article(self, article_id: int) -> ArticleRecord | None:
+        with self.reading() as session:
+            return session.get(ArticleRecord, article_id)
+
+    def articles(
+        self, *, sources: Iterable[str] = (), since: datetime | None = None,
+        search: str | None = None, limit: int | None = None,
+    ) -> list[ArticleRecord]:
+        """Return stored articles, newest first, filtered by source, date and text."""
+        return list(self.iter_articles(sources=sources, since=since, search=search, limit=limit))
+
+    def iter_articles(
+        self, *, sources: Iterable[str] = (), since: datetime | None = None,
+        search: str | None = None, limit: int | None = None,
+    ) -> Iterator[ArticleRecord]:
+        query = select(ArticleRecord).order_by(
+            func.coalesce(ArticleRecord.published_at, ArticleRecord.first_seen_at).desc(),
+            ArticleRecord.id.desc(),
+        )
+        if sources := list(sources):
+            query = query.where(ArticleRecord.source_id.in_(sources))
+        if since is not None:
+            query = query.where(
+                func.coalesce(ArticleRecord.published_at, ArticleRecord.first_seen_at) >= since
+            )
+        if search:
+            pattern = f"%{search}%"
+            query = query.where(or_(ArticleRecord.title.ilike(pattern),
+                                    ArticleRecord.lead.ilike(pattern),
+                                    ArticleRecord.body.ilike(pattern)))
+        if limit:
+            query = query.limit(limit)
+        with self.reading() as session:
+            yield from session.scalars(query)
+
+    def count_articles(self) -> int:
+        with self.reading() as session:
+            return session.scalar(select(func.count(ArticleRecord.id))) or 0
+
+
+def _reason(exc: BaseException) -> str:
+    """Return the first line of a database error, without SQLAlchemy's boilerplate."""
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+@cache
+def shared_store(db_url: str) -> Store:
+    """Return this process's one Store for `db_url` (the pipelines share it)."""
+    return Store(db_url)

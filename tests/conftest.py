@@ -1,0 +1,62 @@
+"""Shared fixtures: the offline mirror on 127.0.0.1 and one real crawl of it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from crawler.cli import mirror_sources
+from crawler.mirror import MirrorServer
+from crawler.registry import load_registry
+from crawler.storage import Store
+
+RESOURCES = Path(__file__).parent / "resources"
+TNMT = [sys.executable, "-m", "crawler"]
+
+
+def expected_articles() -> list[dict]:
+    """Every expected article JSON under tests/resources/<source>/."""
+    return [json.loads(path.read_text("utf-8")) | {"_file": str(path)}
+            for path in sorted(RESOURCES.glob("*/*.json"))]
+
+
+def run_tnmt(*args: str, env: dict[str, str] | None = None, check: bool = False,
+             timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """Run `tnmt ARGS` as a user would, in a child process; return what it printed."""
+    result = subprocess.run([*TNMT, *args], capture_output=True, text=True, timeout=timeout,
+                            env={**os.environ, "COLUMNS": "200", **(env or {})})
+    if check and result.returncode != 0:
+        raise AssertionError(f"tnmt {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture(scope="session")
+def mirror() -> MirrorServer:
+    with MirrorServer() as server:
+        yield server
+
+
+@dataclass
+class Crawl:
+    """A finished crawl of the whole mirror: its database and what the command printed."""
+
+    db_url: str
+    result: subprocess.CompletedProcess[str]
+
+    def store(self) -> Store:
+        return Store(self.db_url)
+
+
+@pytest.fixture(scope="session")
+def mirror_crawl(mirror: MirrorServer, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
+    """Crawl every mirrored source once through the real Scrapy engine into a SQLite file."""
+    db_url = f"sqlite:///{tmp_path_factory.mktemp('crawl') / 'tnmt.db'}"
+    ids = [source.id for source in mirror_sources(load_registry())]
+    result = run_tnmt("crawl", *ids, "--db", db_url, "--mirror", mirror.address, check=True)
+    return Crawl(db_url, result)
