@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
@@ -34,6 +34,12 @@ sources_option = click.option(
     type=click.Path(path_type=Path), help="Extra directory of source TOML files (repeatable).")
 
 
+def fail(message: str) -> NoReturn:
+    """Print one 'error: …' line on stderr and exit with status 1."""
+    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    sys.exit(1)
+
+
 def fail_cleanly(command: F) -> F:
     """Turn our known errors into one 'error: …' line and exit status 1."""
 
@@ -42,8 +48,7 @@ def fail_cleanly(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except (RegistryError, StorageError) as exc:
-            err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
-            sys.exit(1)
+            fail(str(exc))
 
     return wrapper  # type: ignore[return-value]
 
@@ -68,7 +73,8 @@ def crawl(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path, 
     """Crawl the named sources (every enabled one when none is named)."""
     sources = load_registry(source_dirs).select(source_ids)
     results = run_crawl(sources, Store(db), mirror_address=mirror, console=err)
-    _finish_crawl(results)
+    print_summary(results)
+    exit_if_failed(results)
 
 
 @main.command()
@@ -84,10 +90,11 @@ def demo(db: str | None) -> None:
         err.print(f"Serving the offline mirror at http://{server.address}/ "
                   f"({len(sources)} sources)", highlight=False)
         results = run_crawl(sources, store, mirror_address=server.address, console=err)
+    print_summary(results)
     print_articles(store.articles(sources=[s.id for s in sources], limit=20))
-    out.print(f"Stored in {store.url} (`tnmt articles list --db {store.url}` to browse).",
-              highlight=False, soft_wrap=True)
-    _finish_crawl(results)
+    out.print(f"Stored in {store.display_url}; browse with: tnmt articles list --db "
+              f"{store.display_url}", highlight=False, soft_wrap=True)
+    exit_if_failed(results)
 
 
 def mirror_sources(registry: Registry) -> list[Source]:
@@ -99,7 +106,8 @@ def mirror_sources(registry: Registry) -> list[Source]:
             if registry[source_id].domains <= hosts]
 
 
-def _finish_crawl(results: list[CrawlResult]) -> None:
+def print_summary(results: list[CrawlResult]) -> None:
+    """Print one row per crawled source: status, pages, new, duplicate, dropped, errors."""
     table = Table(title="Crawl summary")
     for column in ("source", "status", "pages", "new", "duplicate", "dropped", "errors"):
         table.add_column(column, justify="left" if column in ("source", "status") else "right")
@@ -108,12 +116,20 @@ def _finish_crawl(results: list[CrawlResult]) -> None:
         table.add_row(result.source_id, result.status, str(c.pages), str(c.new),
                       str(c.duplicates), str(c.dropped), str(c.errors))
     out.print(table)
+
+
+def exit_if_failed(results: list[CrawlResult]) -> None:
+    """Name every source whose site could not be read, and exit 1 if there is one."""
     failed = [result for result in results if result.status == "failed"]
-    for result in failed:
-        first = result.messages[0] if result.messages else "no page could be fetched"
-        err.print(f"error: source {result.source_id}: {first}", highlight=False, soft_wrap=True)
+    for result in failed[:-1]:
+        err.print(f"error: source {result.source_id}: {first_message(result)}", markup=False,
+                  highlight=False, soft_wrap=True)
     if failed:
-        sys.exit(1)
+        fail(f"source {failed[-1].source_id}: {first_message(failed[-1])}")
+
+
+def first_message(result: CrawlResult) -> str:
+    return result.messages[0] if result.messages else "no page could be fetched"
 
 
 # --- sources --------------------------------------------------------------------------------
@@ -227,8 +243,7 @@ def articles_show(article_id: int, fmt: str, db: str | None) -> None:
     """Show one stored article."""
     row = Store(db).get_article(article_id)
     if row is None:
-        err.print(f"error: no article with id {article_id}", highlight=False)
-        sys.exit(1)
+        fail(f"no article with id {article_id}")
     record = article_record(row)
     if fmt == "json":
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
@@ -282,8 +297,7 @@ def extract(file: Any, url: str, source_id: str | None, fmt: str,
     source = registry.select([source_id])[0] if source_id else source_for_url(registry, url)
     article = extract_article(html, url, source=source, now=datetime.now(VN_TZ))
     if article is None:
-        err.print(f"error: no article found in {file.name}", highlight=False)
-        sys.exit(1)
+        fail(f"no article found in {file.name}")
     if fmt == "text":
         click.echo(article.text)
     else:

@@ -37,6 +37,9 @@ DATE_META = (
     "meta[name='DC.date.issued']", "meta[name='date']",
 )
 AUTHOR_META = ("meta[name='author']", "meta[property='article:author']")
+# Image captions; trafilatura drops them unless they are made paragraphs.
+CAPTIONS = ("figcaption, .caption, .image-caption, .PhotoCMS_Caption, .fig-caption, "
+            ".desc_image")
 # Dropped before extraction: never text, and trafilatura need not see them.
 STRIP_TAGS = ("script", "style", "noscript", "iframe", "form > input", "svg", "button")
 TEXT_BLOCKS = ("p", "head", "item", "quote", "row")
@@ -277,14 +280,19 @@ def prepare(root: HtmlElement, keep_boxes: bool) -> None:
             element.drop_tree()
     if not keep_boxes:
         drop_noise_boxes(root)
-    for caption in root.cssselect("figcaption, .caption, .image-caption, .PhotoCMS_Caption, "
-                                  "td.caption, .fig-caption, .desc_image"):
-        caption.tag = "p"
     for table in root.cssselect("table"):
         if table.cssselect("img") and len(element_text(table)) < 300:
             table.tag = "div"  # a layout table around a photo, not data
             for cell in table.cssselect("tr, td, tbody, thead"):
-                cell.tag = "div"
+                cell.tag = "p" if cell.tag == "td" and element_text(cell) else "div"
+    for caption in root.cssselect(CAPTIONS):
+        if caption.cssselect("p, div"):
+            caption.drop_tag()  # its own paragraphs stay, one per line
+        else:
+            caption.tag = "p"
+            caption.attrib.clear()  # trafilatura drops anything classed "caption"
+    for figure in root.cssselect("figure"):
+        figure.drop_tag()  # trafilatura skips figures whole, captions included
 
 
 def drop_noise_boxes(root: HtmlElement) -> None:

@@ -37,7 +37,6 @@ class SourceSpider(Spider):
         self.max_articles = max_articles
         self.max_pages = min(source.discovery.max_pages, max_listing_pages)
         self.requested: set[str] = set()
-        self.entry_failures = 0
         self.error_messages: list[str] = []
 
     async def start(self) -> AsyncIterator[Request]:
@@ -50,8 +49,7 @@ class SourceSpider(Spider):
             yield self._entry(url, self.parse_listing, page=1)
 
     def _entry(self, url: str, callback: Any, **meta: Any) -> Request:
-        return Request(url, callback=callback, errback=self.on_error,
-                       meta={"entry": True, **meta})
+        return Request(url, callback=callback, errback=self.on_error, meta=meta)
 
     # --- discovery ----------------------------------------------------------------------
 
@@ -150,8 +148,6 @@ class SourceSpider(Spider):
         response = getattr(failure.value, "response", None)
         url = request.meta.get("mirror_original_url", request.url) if request else "?"
         reason = f"HTTP {response.status}" if response is not None else failure.getErrorMessage()
-        if request is not None and request.meta.get("entry"):
-            self.entry_failures += 1
         self._note_error(f"{reason} at {url}")
 
     def _note_error(self, message: str) -> None:

@@ -36,6 +36,11 @@ def run_tnmt(*args: str, env: dict[str, str] | None = None, check: bool = False,
     return result
 
 
+def addresses(article: dict) -> set[str]:
+    """Every URL an article is known under: its own and its aliases."""
+    return {article["url"], *article.get("aliases", [])}
+
+
 @pytest.fixture(scope="session")
 def mirror() -> MirrorServer:
     with MirrorServer() as server:

@@ -37,3 +37,9 @@ def test_ruff_finds_nothing() -> None:
     result = subprocess.run([str(ruff) if ruff.exists() else "ruff", "check", str(ROOT)],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_finds_nothing() -> None:
+    result = subprocess.run([sys.executable, "-m", "mypy", "crawler", "spiders", "pipelines",
+                             "scheduler.py"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -59,8 +59,8 @@ def test_an_article_round_trips_with_its_time_zone(store: Store) -> None:
 def test_same_url_or_same_content_is_refused_without_error(store: Store) -> None:
     assert add(store, make_article("https://mae.gov.vn/a-1.htm")) is not None
     assert add(store, make_article("https://mae.gov.vn/a-1.htm", body="Khác hẳn.")) is None
-    same_text_other_spacing = make_article("https://mae.gov.vn/b-2.htm",
-                                           body="Ngày 10/01,  Sở TN&MT Bình Dương TỔ CHỨC hội nghị.")
+    same_text_other_spacing = make_article(
+        "https://mae.gov.vn/b-2.htm", body="Ngày 10/01,  Sở TN&MT Bình Dương TỔ CHỨC hội nghị.")
     assert add(store, same_text_other_spacing) is None
     assert store.count_articles() == 1
 

@@ -113,8 +113,7 @@ class MirrorServer:
 
     @property
     def address(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"{host}:{port}"
+        return f"127.0.0.1:{self._server.server_port}"
 
     def __enter__(self) -> MirrorServer:
         self._thread.start()

@@ -1,0 +1,69 @@
+"""extract_article() as a pure function: html + url (+ optional registry selectors) -> Article."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from conftest import expected_articles
+from crawler.article import normalise_text
+from crawler.dates import VN_TZ
+from crawler.extraction import extract_article
+from crawler.mirror import SITES_DIR, resolve
+from crawler.registry import load_registry
+
+EXPECTED = expected_articles()
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=VN_TZ)
+
+
+def page_of(url: str) -> str:
+    parts = urlsplit(url)
+    return resolve(SITES_DIR, parts.hostname or "", parts.path, parts.query).body.decode()
+
+
+@pytest.mark.parametrize("use_selectors", [True, False], ids=["registry", "generic"])
+@pytest.mark.parametrize("expected", EXPECTED, ids=[Path(a["_file"]).stem for a in EXPECTED])
+def test_mirror_page_gives_the_expected_article(expected: dict, use_selectors: bool) -> None:
+    """With the registry's selectors, and without them (generic rules): same article."""
+    source = load_registry()[expected["source"]] if use_selectors else None
+    article = extract_article(page_of(expected["url"]), expected["url"], source=source, now=NOW)
+    assert article is not None
+    assert article.title == normalise_text(expected["title"])
+    assert article.published_iso() == expected["published_at"]
+    assert article.author == expected["author"]
+    assert article.lead == normalise_text(expected["lead"])
+    assert list(article.paragraphs) == [normalise_text(p) for p in expected["body"]]
+
+
+TRAP = """<html><head><title>Hội nghị điển hình tiên tiến</title></head><body>
+<article><h1>Sở TN&MT Hà Tĩnh vinh danh điển hình tiên tiến</h1>
+<span class="time-post">17:45 | 20/8</span>
+<p>Chiều 20/8, Sở TN&MT Hà Tĩnh tổ chức hội nghị điển hình tiên tiến giai đoạn 2015-2020.</p>
+<p>Trong 5 năm qua, phong trào thi đua yêu nước của Sở luôn bám sát nhiệm vụ chính trị.</p>
+</article>
+<div class="box-readmore"><h3>Đọc thêm</h3><ul>
+<li><a href="/a/1.htm">Hà Tĩnh tổng kết công tác môi trường</a>
+    <span class="time">21/08/2019 10:12</span></li>
+<li><a href="/b/2.htm">Xử lý khai thác cát trái phép</a>
+    <span class="time">19/08/2019 08:00</span></li>
+</ul></div></body></html>"""
+
+
+def test_a_yearless_article_date_beats_the_related_box_and_takes_the_hint_year() -> None:
+    hinted = extract_article(TRAP, "https://baohatinh.vn/x/1.htm", now=NOW,
+                             date_hint=datetime(2020, 8, 20, 17, 52, tzinfo=VN_TZ))
+    assert hinted is not None and hinted.published_iso() == "2020-08-20T17:45:00+07:00"
+
+
+def test_a_yearless_article_date_takes_the_year_of_the_page_without_a_hint() -> None:
+    article = extract_article(TRAP, "https://baohatinh.vn/x/1.htm", now=NOW)
+    assert article is not None and article.published_iso() == "2019-08-20T17:45:00+07:00"
+
+
+@pytest.mark.parametrize("html", ["", "   ", "<html></html>", "<p>chỉ một dòng</p>",
+                                  "\x00\x01 binary", "<html><body><h1>Tiêu đề</h1></body></html>"])
+def test_pages_without_an_article_give_none(html: str) -> None:
+    assert extract_article(html, "https://x.vn/", now=NOW) is None
