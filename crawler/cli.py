@@ -67,12 +67,16 @@ def main() -> None:
 @sources_option
 @click.option("--mirror", metavar="HOST:PORT", default="",
               help="Send every request to an offline mirror served at HOST:PORT.")
+@click.option("--set", "-s", "overrides", metavar="NAME=VALUE", multiple=True,
+              callback=lambda _ctx, _param, values: parse_overrides(values),
+              help="Override a setting of crawler/settings.py (repeatable).")
 @fail_cleanly
 def crawl(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path, ...],
-          mirror: str) -> None:
+          mirror: str, overrides: dict[str, str]) -> None:
     """Crawl the named sources (every enabled one when none is named)."""
     sources = load_registry(source_dirs).select(source_ids)
-    results = run_crawl(sources, Store(db), mirror_address=mirror, console=err)
+    results = run_crawl(sources, Store(db), mirror_address=mirror, overrides=overrides,
+                        console=err)
     print_summary(results)
     exit_if_failed(results)
 
@@ -95,6 +99,18 @@ def demo(db: str | None) -> None:
     out.print(f"Stored in {store.display_url}; browse with: tnmt articles list --db "
               f"{store.display_url}", highlight=False, soft_wrap=True)
     exit_if_failed(results)
+
+
+def parse_overrides(values: Iterable[str]) -> dict[str, str]:
+    """Read repeated NAME=VALUE options into a dict, refusing unknown setting names."""
+    overrides = {}
+    for value in values:
+        name, sep, setting = value.partition("=")
+        if not sep or not name.isupper() or not hasattr(settings, name):
+            raise click.BadParameter(f"{value!r} is not NAME=VALUE for a setting in "
+                                     "crawler/settings.py", param_hint="--set")
+        overrides[name] = setting
+    return overrides
 
 
 def mirror_sources(registry: Registry) -> list[Source]:

@@ -79,3 +79,9 @@ def test_export_writes_jsonl_csv_and_atom(mirror_crawl: Crawl, tmp_path: Path) -
         assert len(list(csv.DictReader(handle))) == count
     feed = ET.parse(tmp_path / "articles.atom").getroot()
     assert len(feed.findall("{http://www.w3.org/2005/Atom}entry")) == count
+
+
+def test_the_database_can_come_from_the_environment(mirror_crawl: Crawl) -> None:
+    listed = run_tnmt("articles", "list", "--format", "json", "--limit", "0", check=True,
+                      env={"TNMT_DB_URL": mirror_crawl.db_url})
+    assert len(json.loads(listed.stdout)) == len(expected_articles())

@@ -1,0 +1,144 @@
+"""The spider's discovery and politeness, on small sites built by each test and served on
+127.0.0.1 by the same mirror server, crawled through the real Scrapy engine."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import run_tnmt
+from crawler.mirror import MirrorServer
+
+HOST = "snnmt.thu.gov.vn"
+PARAGRAPH = ("Sở Nông nghiệp và Môi trường tỉnh đã tổ chức kiểm tra công tác bảo vệ môi trường "
+             "tại các khu công nghiệp, yêu cầu doanh nghiệp vận hành đúng hệ thống xử lý nước "
+             "thải và báo cáo kết quả quan trắc định kỳ theo quy định.")
+
+
+def article_page(number: int, padding: int = 0) -> str:
+    filler = f"<!-- {'x' * padding} -->" if padding else ""
+    return (f"<html><head><meta charset='utf-8'><title>Tin {number}</title></head><body>"
+            f"<article><h1>Tin số {number} về kiểm tra môi trường khu công nghiệp</h1>"
+            f"<p class='date'>08:30, 0{number % 9 + 1}/03/2025</p>"
+            f"<p>Bài {number}. {PARAGRAPH}</p><p>{PARAGRAPH}</p></article>{filler}</body></html>")
+
+
+def listing_page(links: list[str], next_href: str = "") -> str:
+    anchors = "".join(f"<li><a href='{href}'>tin</a></li>" for href in links)
+    more = f"<a class='next' href='{next_href}'>Trang sau</a>" if next_href else ""
+    return f"<html><body><ul class='list'>{anchors}</ul>{more}</body></html>"
+
+
+class Site:
+    """A throwaway site under tmp_path, its registry entry, and a crawl of it."""
+
+    def __init__(self, root: Path):
+        self.sites = root / "sites"
+        self.files = self.sites / HOST
+        self.files.mkdir(parents=True)
+        self.sources = root / "sources"
+        self.sources.mkdir()
+        self.db = f"sqlite:///{root / 'tnmt.db'}"
+        self.write("robots.txt", "User-agent: *\nDisallow:\n")
+
+    def write(self, path: str, text: str) -> None:
+        target = self.files / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+
+    def register(self, discovery: str, selectors: str = "") -> None:
+        (self.sources / "snnmt_thu.toml").write_text(
+            f'id = "snnmt_thu"\nname = "Sở NN&MT thử"\nprovince = "Hà Tĩnh"\n'
+            f'kind = "department"\nhomepage = "https://{HOST}/"\n[discovery]\n{discovery}\n'
+            f"article_pattern = '^https://{HOST}/tin/[a-z0-9-]+\\.html$'\n"
+            f"[selectors]\n{selectors}\n", encoding="utf-8")
+
+    def crawl(self, *options: str) -> list[dict]:
+        with MirrorServer(self.sites) as server:
+            self.result = run_tnmt("crawl", "snnmt_thu", "--sources", str(self.sources),
+                                   "--db", self.db, "--mirror", server.address, *options)
+        listed = run_tnmt("articles", "list", "--db", self.db, "--format", "json",
+                          "--limit", "0", check=True)
+        return json.loads(listed.stdout)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    yield Site(tmp_path)
+
+
+def stored_numbers(articles: list[dict]) -> list[int]:
+    return sorted(int(a["url"].rsplit("-", 1)[1].removesuffix(".html")) for a in articles)
+
+
+def test_pagination_stops_at_max_pages(site: Site) -> None:
+    for page in range(1, 6):
+        site.write(f"tin-tuc/trang-{page}.html",
+                   listing_page([f"/tin/bai-{page}.html"], f"/tin-tuc/trang-{page + 1}.html"))
+        site.write(f"tin/bai-{page}.html", article_page(page))
+    site.register(f'start_urls = ["https://{HOST}/tin-tuc/trang-1.html"]\nmax_pages = 3',
+                  'next_page = "a.next"')
+    assert stored_numbers(site.crawl()) == [1, 2, 3]
+
+
+def test_pagination_template_is_followed(site: Site) -> None:
+    for page in range(1, 3):
+        site.write(f"tin-tuc/trang-{page}.html", listing_page([f"/tin/bai-{page}.html"]))
+        site.write(f"tin/bai-{page}.html", article_page(page))
+    site.register(f'start_urls = ["https://{HOST}/tin-tuc/trang-1.html"]\n'
+                  f'pagination = "https://{HOST}/tin-tuc/trang-{{page}}.html"\nmax_pages = 2')
+    assert stored_numbers(site.crawl()) == [1, 2]
+
+
+def test_robots_txt_is_obeyed(site: Site) -> None:
+    site.write("robots.txt", "User-agent: *\nDisallow: /tin/rieng-\n")
+    site.write("tin-tuc/index.html", listing_page(["/tin/bai-1.html", "/tin/rieng-2.html"]))
+    site.write("tin/bai-1.html", article_page(1))
+    site.write("tin/rieng-2.html", article_page(2))
+    site.register(f'start_urls = ["https://{HOST}/tin-tuc/"]')
+    assert stored_numbers(site.crawl()) == [1]
+
+
+def test_sitemap_index_and_feed_are_followed(site: Site) -> None:
+    site.write("sitemap.xml", "<?xml version='1.0'?><sitemapindex xmlns="
+               "'http://www.sitemaps.org/schemas/sitemap/0.9'><sitemap>"
+               f"<loc>https://{HOST}/sitemap-news.xml</loc></sitemap></sitemapindex>")
+    site.write("sitemap-news.xml", "<?xml version='1.0'?><urlset xmlns="
+               "'http://www.sitemaps.org/schemas/sitemap/0.9'><url>"
+               f"<loc>https://{HOST}/tin/bai-1.html</loc><lastmod>2025-03-02</lastmod></url>"
+               "</urlset>")
+    site.write("rss/tin.rss", "<?xml version='1.0'?><rss version='2.0'><channel><item>"
+               f"<link>https://{HOST}/tin/bai-2.html?utm_source=rss</link>"
+               "<pubDate>Mon, 03 Mar 2025 08:30:00 +0700</pubDate></item></channel></rss>")
+    site.write("tin/bai-1.html", article_page(1))
+    site.write("tin/bai-2.html", article_page(2))
+    site.register(f'sitemaps = ["https://{HOST}/sitemap.xml"]\n'
+                  f'feeds = ["https://{HOST}/rss/tin.rss"]')
+    articles = site.crawl()
+    assert stored_numbers(articles) == [1, 2]
+    assert all("utm_" not in a["url"] for a in articles)
+
+
+def test_a_page_over_the_size_limit_is_refused_and_counted(site: Site) -> None:
+    site.write("tin-tuc/index.html", listing_page(["/tin/bai-1.html", "/tin/bai-2.html"]))
+    site.write("tin/bai-1.html", article_page(1))
+    site.write("tin/bai-2.html", article_page(2, padding=200_000))
+    site.register(f'start_urls = ["https://{HOST}/tin-tuc/"]')
+    assert stored_numbers(site.crawl("--set", "DOWNLOAD_MAXSIZE=100000")) == [1]
+    assert site.result.returncode == 0
+    assert "partial" in site.result.stdout
+
+
+def test_a_failing_article_is_counted_and_the_rest_stored(site: Site) -> None:
+    site.write("tin-tuc/index.html", listing_page(["/tin/bai-1.html", "/tin/bai-9.html"]))
+    site.write("tin/bai-1.html", article_page(1))
+    site.register(f'start_urls = ["https://{HOST}/tin-tuc/"]')
+    assert stored_numbers(site.crawl()) == [1]
+    assert site.result.returncode == 0
+    summary = next(line for line in site.result.stdout.splitlines() if "snnmt_thu" in line)
+    assert summary.split("│")[2].strip() == "partial"
+    assert summary.split("│")[-2].strip() == "1"
+
