@@ -125,8 +125,9 @@ def mirror_sources(registry: Registry) -> list[Source]:
 def print_summary(results: list[CrawlResult]) -> None:
     """Print one row per crawled source: status, pages, new, duplicate, dropped, errors."""
     table = Table(title="Crawl summary")
-    for column in ("source", "status", "pages", "new", "duplicate", "dropped", "errors"):
-        table.add_column(column, justify="left" if column in ("source", "status") else "right")
+    table.add_column("source", no_wrap=True)
+    for column in ("status", "pages", "new", "duplicate", "dropped", "errors"):
+        table.add_column(column, justify="left" if column == "status" else "right")
     for result in results:
         c = result.counts
         table.add_row(result.source_id, result.status, str(c.pages), str(c.new),
@@ -162,7 +163,8 @@ def sources_list(source_dirs: tuple[Path, ...]) -> None:
     """List every source in the registry."""
     registry = load_registry(source_dirs)
     table = Table(title=f"{len(registry)} sources")
-    for column in ("id", "name", "province", "kind", "status", "enabled", "schedule"):
+    table.add_column("id", no_wrap=True)
+    for column in ("name", "province", "kind", "status", "enabled", "schedule"):
         table.add_column(column)
     for source in registry.values():
         table.add_row(source.id, source.name, source.province, source.kind, source.status,
@@ -238,8 +240,9 @@ def articles_list(source_ids: tuple[str, ...], since: str | None, search: str | 
 
 def print_articles(rows: Iterable[Any]) -> None:
     table = Table(title="Articles")
-    for column in ("id", "source", "published", "title"):
-        table.add_column(column, overflow="fold")
+    for column in ("id", "source", "published"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("title", overflow="fold")
     count = 0
     for row in rows:
         article = row.to_article()

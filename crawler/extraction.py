@@ -22,7 +22,7 @@ from lxml.html import HtmlElement
 from crawler.article import Article, normalise_text
 from crawler.cleaning import NOISE_CLASS, clean_paragraphs
 from crawler.dates import PageDate, parse_date
-from crawler.registry import Source
+from crawler.registry import Selectors, Source
 from crawler.urls import canonical_url, same_site
 
 # Generic places, used when the registry gives no selector for a field.
@@ -186,10 +186,10 @@ def find_date(tree: HtmlElement, html: str, selector: str, title_el: HtmlElement
         guess = page_guess()
         return int(guess[:4]) if guess[:4].isdigit() else None
 
-    if selector:
-        element = select_first(tree, (selector,))
-        if element is not None:
-            return parse_date(element_text(element), now=now, year_hint=year_hint())
+    element = select_first(tree, (selector,)) if selector else None
+    if element is not None and (found := parse_date(element_text(element), now=now,
+                                                    year_hint=year_hint())):
+        return found
     machine = machine_readable_date(tree, now)
     if machine is not None:
         return machine
@@ -249,18 +249,16 @@ def clean_author(text: str) -> str | None:
 
 # --- body -------------------------------------------------------------------------------
 
-def body_paragraphs(tree: HtmlElement, selectors: object, url: str,
+def body_paragraphs(tree: HtmlElement, selectors: Selectors | None, url: str,
                     drop: tuple[HtmlElement | None, ...]) -> list[str]:
     """Return the body's text blocks in order, as trafilatura finds them in the prepared page."""
     for element in drop:
         if element is not None and element.getparent() is not None:
             element.drop_tree()
-    removals = tuple(getattr(selectors, "remove", ()) or ())
-    for selector in removals:
+    for selector in selectors.remove if selectors else ():
         for element in tree.cssselect(selector):
             element.drop_tree()
-    body_selector = getattr(selectors, "body", "")
-    container = select_first(tree, (body_selector,)) if body_selector else None
+    container = select_first(tree, (selectors.body,)) if selectors and selectors.body else None
     root = container if container is not None else tree
     prepare(root, keep_boxes=container is not None)
     document = lxml_html.tostring(root, encoding="unicode")

@@ -14,6 +14,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from apscheduler.triggers.cron import CronTrigger
+from cssselect import GenericTranslator, SelectorError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 BUILTIN_SOURCES_DIR = Path(__file__).parent / "sources"
@@ -86,6 +87,24 @@ class Selectors(_Frozen):
     lead: str = ""
     body: str = ""
     remove: tuple[str, ...] = ()
+
+    @field_validator("links", "next_page", "title", "date", "author", "lead", "body")
+    @classmethod
+    def _selector(cls, selector: str) -> str:
+        return _check_css(selector) if selector else selector
+
+    @field_validator("remove")
+    @classmethod
+    def _selectors(cls, selectors: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_check_css(selector) for selector in selectors)
+
+
+def _check_css(selector: str) -> str:
+    try:
+        GenericTranslator().css_to_xpath(selector)
+    except SelectorError as exc:
+        raise ValueError(f"not a valid CSS selector {selector!r}: {exc}") from None
+    return selector
 
 
 class Topics(_Frozen):

@@ -8,11 +8,12 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from crawler.cli import mirror_sources
-from crawler.mirror import MirrorServer
+from crawler.mirror import SITES_DIR, MirrorServer, resolve
 from crawler.registry import load_registry
 from crawler.storage import Store
 
@@ -34,6 +35,14 @@ def run_tnmt(*args: str, env: dict[str, str] | None = None, check: bool = False,
     if check and result.returncode != 0:
         raise AssertionError(f"tnmt {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def mirror_page(url: str) -> bytes:
+    """The offline mirror's copy of `url`, read straight from the package data."""
+    parts = urlsplit(url)
+    reply = resolve(SITES_DIR, parts.hostname or "", parts.path, parts.query)
+    assert reply.status == 200, f"{url} is not in the mirror"
+    return reply.body
 
 
 def addresses(article: dict) -> set[str]:

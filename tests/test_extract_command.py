@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import RESOURCES, expected_articles
+from conftest import RESOURCES, expected_articles, mirror_page
 from crawler.article import normalise_text
 from crawler.cli import main
-from crawler.mirror import SITES_DIR, resolve
 
 EXPECTED = expected_articles()
 SEEDS = {  # seed text file -> the mirror page built from it
@@ -23,14 +21,6 @@ SEEDS = {  # seed text file -> the mirror page built from it
 SEED_BOILERPLATE = ("--Quảng cáo---", "Xem với cỡ chữ", "(0) Bình luận", "Tin nổi bật",
                     "Đọc thêm", "POWERED BY ONECMS", "Mới nhất & Dành cho bạn",
                     "Sở TN&MT Bình Dương: Quyết liệt triển khai thực hiện nhiệm vụ năm 2019")
-
-
-def saved_page(url: str) -> bytes:
-    """The mirror's copy of `url`."""
-    parts = urlsplit(url)
-    reply = resolve(SITES_DIR, parts.hostname or "", parts.path, parts.query)
-    assert reply.status == 200, url
-    return reply.body
 
 
 def expected_text(expected: dict) -> str:
@@ -47,7 +37,7 @@ def extract(page: bytes, url: str, fmt: str) -> str:
 
 @pytest.mark.parametrize("expected", EXPECTED, ids=[Path(a["_file"]).stem for a in EXPECTED])
 def test_extract_prints_the_expected_article(expected: dict) -> None:
-    page = saved_page(expected["url"])
+    page = mirror_page(expected["url"])
     printed = json.loads(extract(page, expected["url"], "json"))
     assert printed["title"] == normalise_text(expected["title"])
     assert printed["published_at"] == expected["published_at"]
@@ -71,13 +61,13 @@ def test_extract_on_a_seed_page_prints_the_seed_article(seed_file: str) -> None:
     expected = seed_expectation(seed_file)
     seed_lines = [normalise_text(line) for line in
                   (RESOURCES / "seeds" / seed_file).read_text("utf-8").splitlines()]
-    text = extract(saved_page(expected["url"]), expected["url"], "text")
+    text = extract(mirror_page(expected["url"]), expected["url"], "text")
     lines = text.splitlines()
     assert all(line in seed_lines for line in lines), "a printed line is not in the seed"
     for boilerplate in SEED_BOILERPLATE:
         assert boilerplate not in text
     assert text == expected_text(expected) + "\n"
-    printed = json.loads(extract(saved_page(expected["url"]), expected["url"], "json"))
+    printed = json.loads(extract(mirror_page(expected["url"]), expected["url"], "json"))
     assert printed["published_at"] == expected["published_at"]
 
 

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import expected_articles
+from conftest import expected_articles, mirror_page
 from crawler.article import normalise_text
 from crawler.dates import VN_TZ
 from crawler.extraction import extract_article
-from crawler.mirror import SITES_DIR, resolve
 from crawler.registry import load_registry
 
 EXPECTED = expected_articles()
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=VN_TZ)
-
-
-def page_of(url: str) -> str:
-    parts = urlsplit(url)
-    return resolve(SITES_DIR, parts.hostname or "", parts.path, parts.query).body.decode()
 
 
 @pytest.mark.parametrize("use_selectors", [True, False], ids=["registry", "generic"])
@@ -29,7 +22,8 @@ def page_of(url: str) -> str:
 def test_mirror_page_gives_the_expected_article(expected: dict, use_selectors: bool) -> None:
     """With the registry's selectors, and without them (generic rules): same article."""
     source = load_registry()[expected["source"]] if use_selectors else None
-    article = extract_article(page_of(expected["url"]), expected["url"], source=source, now=NOW)
+    html = mirror_page(expected["url"]).decode()
+    article = extract_article(html, expected["url"], source=source, now=NOW)
     assert article is not None
     assert article.title == normalise_text(expected["title"])
     assert article.published_iso() == expected["published_at"]

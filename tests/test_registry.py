@@ -68,6 +68,10 @@ def test_a_valid_user_directory_adds_its_sources(tmp_path: Path) -> None:
     (("?page={page}", "?page=2"), "discovery.pagination", "must contain {page}"),
     (('province = "Hà Tĩnh"', 'province = "Hà Tĩnh"\nwebsite = "x"'), "website",
      "Extra inputs are not permitted"),
+    ((".html$'", '.html$\'\n[selectors]\ntitle = "h1[[title"'), "selectors.title",
+     "not a valid CSS selector"),
+    ((".html$'", '.html$\'\n[selectors]\nremove = [".ads", "div >"]'),
+     "selectors.remove", "not a valid CSS selector"),
 ])
 def test_a_malformed_entry_is_refused_naming_file_field_and_reason(
         tmp_path: Path, change: tuple[str, str], field: str, reason: str) -> None:
