@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sqlite3
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -16,7 +18,7 @@ from crawler.article import Article, content_hash
 from crawler.dates import VN_TZ
 from crawler.export import export_string
 from crawler.registry import load_registry
-from crawler.storage import RunCounts, StorageError, Store
+from crawler.storage import Base, RunCounts, StorageError, Store
 
 PUBLISHED = datetime(2020, 1, 10, 21, 18, tzinfo=VN_TZ)
 
@@ -28,11 +30,24 @@ def make_article(url: str, body: str = "Ngày 10/01, Sở TN&MT Bình Dương t�
                    published_at=PUBLISHED, published_has_time=True)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    store = Store(str(tmp_path / "tnmt.db"))
+POSTGRES_URL = os.environ.get("TNMT_TEST_POSTGRES_URL", "")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty store on a SQLite file, and on PostgreSQL when TNMT_TEST_POSTGRES_URL is set."""
+    if request.param == "sqlite":
+        store = Store(str(tmp_path / "tnmt.db"))
+    elif not POSTGRES_URL:
+        pytest.skip("PostgreSQL tests need TNMT_TEST_POSTGRES_URL (.ci/run sets it)")
+    else:
+        previous = Store(POSTGRES_URL)
+        Base.metadata.drop_all(previous.engine)
+        previous.close()
+        store = Store(POSTGRES_URL)
     store.sync_sources([load_registry()["bonnmt"]])
-    return store
+    yield store
+    store.close()
 
 
 def add(store: Store, article: Article) -> int | None:
@@ -40,7 +55,8 @@ def add(store: Store, article: Article) -> int | None:
                              run_id=None)
 
 
-def test_sqlite_file_is_in_wal_mode(store: Store, tmp_path: Path) -> None:
+def test_sqlite_file_is_in_wal_mode(tmp_path: Path) -> None:
+    Store(str(tmp_path / "tnmt.db")).close()
     with sqlite3.connect(tmp_path / "tnmt.db") as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
