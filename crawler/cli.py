@@ -133,6 +133,10 @@ def print_summary(results: list[CrawlResult]) -> None:
         table.add_row(result.source_id, result.status, str(c.pages), str(c.new),
                       str(c.duplicates), str(c.dropped), str(c.errors))
     out.print(table)
+    for result in results:
+        if result.dropped:
+            reasons = ", ".join(f"{count} {why}" for why, count in result.dropped)
+            out.print(f"{result.source_id}: dropped {reasons}", highlight=False, soft_wrap=True)
 
 
 def exit_if_failed(results: list[CrawlResult]) -> None:

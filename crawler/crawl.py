@@ -15,8 +15,8 @@ from scrapy.settings import Settings
 
 from crawler import settings as tnmt_settings
 from crawler.registry import Source
+from crawler.runs import dropped_reasons, run_counts, run_status
 from crawler.storage import RunCounts, Store
-from pipelines.store import run_counts, run_status
 from spiders.source_spider import SourceSpider
 
 
@@ -28,6 +28,7 @@ class CrawlResult:
     status: str
     counts: RunCounts
     messages: tuple[str, ...]
+    dropped: tuple[tuple[str, int], ...] = ()
 
 
 def build_settings(db_url: str, mirror_address: str = "",
@@ -72,8 +73,9 @@ def _result(source: Source, crawler: Crawler) -> CrawlResult:
     counts = run_counts(crawler)
     spider = crawler.spider
     reason = crawler.stats.get_value("finish_reason", "not started")
-    status = run_status(spider, reason, counts) if spider else "failed"
-    return CrawlResult(source.id, status, counts, tuple(getattr(spider, "error_messages", ())))
+    status = run_status(reason, counts) if spider else "failed"
+    return CrawlResult(source.id, status, counts, tuple(getattr(spider, "error_messages", ())),
+                       tuple(dropped_reasons(crawler)))
 
 
 @contextmanager

@@ -7,7 +7,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.items import ArticleItem
-from crawler.storage import RunCounts, Store, shared_store
+from crawler.runs import dropped_reasons, run_counts, run_status
+from crawler.storage import Store, shared_store
 from crawler.urls import canonical_url
 
 
@@ -45,25 +46,7 @@ class StorePipeline:
         if self.run_id is None:
             return
         counts = run_counts(self.crawler)
-        messages = getattr(spider, "error_messages", [])
-        self.store.finish_run(self.run_id, run_status(spider, reason, counts), counts,
+        messages = [*getattr(spider, "error_messages", []),
+                    *(f"dropped {count}: {why}" for why, count in dropped_reasons(self.crawler))]
+        self.store.finish_run(self.run_id, run_status(reason, counts), counts,
                               "\n".join(messages))
-
-
-def run_counts(crawler: Crawler) -> RunCounts:
-    """Read what a crawl did from its stats."""
-    assert crawler.stats is not None
-    value = crawler.stats.get_value
-    return RunCounts(pages=value("tnmt/pages", 0), new=value("tnmt/new", 0),
-                     duplicates=value("tnmt/duplicate", 0), dropped=value("tnmt/dropped", 0),
-                     errors=value("tnmt/errors", 0))
-
-
-def run_status(spider: Spider, reason: str, counts: RunCounts) -> str:
-    """'ok', 'partial' (some requests failed), 'failed' (the site could not be read at all)
-    or 'interrupted' (the crawl was stopped)."""
-    if reason != "finished":
-        return "interrupted"
-    if counts.errors and counts.pages == 0:
-        return "failed"
-    return "partial" if counts.errors else "ok"

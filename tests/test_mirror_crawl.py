@@ -14,6 +14,7 @@ from crawler.cli import mirror_sources
 from crawler.mirror import MirrorServer
 from crawler.registry import load_registry
 from crawler.storage import CrawlRun
+from crawler.urls import same_site
 
 EXPECTED = expected_articles()
 DROPPED = json.loads((RESOURCES / "DROPPED.json").read_text("utf-8"))
@@ -55,12 +56,16 @@ def test_each_article_is_stored_exactly_once(mirror_crawl: Crawl) -> None:
     assert len({row.content_hash for row in rows}) == len(rows)
 
 
-def test_dropped_pages_are_not_stored_and_counted(mirror_crawl: Crawl) -> None:
+def test_dropped_pages_are_not_stored_and_their_reasons_reported(mirror_crawl: Crawl) -> None:
     store = mirror_crawl.store()
+    runs = {run.source_id: run for run in store.runs()}
     for dropped in DROPPED:
         assert store.article_id_for_url(dropped["url"]) is None, dropped
-    runs = {run.source_id: run for run in store.runs()}
-    assert sum(run.dropped for run in runs.values()) >= len(DROPPED)
+        reason = dropped["reason"].replace(" ", "_")
+        source = next(a["source"] for a in EXPECTED if same_site(a["url"], dropped["url"]))
+        assert f"dropped 1: {reason}" in runs[source].messages.splitlines()
+        assert f"{source}: dropped 1 {reason}" in mirror_crawl.result.stdout
+    assert sum(run.dropped for run in runs.values()) == len(DROPPED)
 
 
 def test_runs_are_recorded_per_source_with_counts(mirror_crawl: Crawl) -> None:
