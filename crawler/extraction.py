@@ -43,6 +43,7 @@ CAPTIONS = ("figcaption, .caption, .image-caption, .PhotoCMS_Caption, .fig-capti
 # Dropped before extraction: never text, and trafilatura need not see them.
 STRIP_TAGS = ("script", "style", "noscript", "iframe", "form > input", "svg", "button")
 TEXT_BLOCKS = ("p", "head", "item", "quote", "row")
+XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
 def extract_article(html: str, url: str, *, source: Source | None = None, now: datetime,
@@ -76,6 +77,7 @@ def extract_article(html: str, url: str, *, source: Source | None = None, now: d
 
 def parse_html(html: str) -> HtmlElement | None:
     """Return the page's element tree, or None for an empty or unparsable page."""
+    html = XML_DECLARATION.sub("", html, count=1)  # lxml refuses it in a str
     if not html.strip():
         return None
     try:

@@ -10,10 +10,13 @@ from crawler.storage import RunCounts
 def run_counts(crawler: Crawler) -> RunCounts:
     """Read what a crawl did from its stats."""
     assert crawler.stats is not None
-    value = crawler.stats.get_value
-    return RunCounts(pages=value("tnmt/pages", 0), new=value("tnmt/new", 0),
-                     duplicates=value("tnmt/duplicate", 0), dropped=value("tnmt/dropped", 0),
-                     errors=value("tnmt/errors", 0))
+    stats = crawler.stats.get_stats()
+    # A callback that raised (a page that broke our parsing) is an error too.
+    crashes = stats.get("spider_exceptions/count", 0)
+    return RunCounts(pages=stats.get("tnmt/pages", 0), new=stats.get("tnmt/new", 0),
+                     duplicates=stats.get("tnmt/duplicate", 0),
+                     dropped=stats.get("tnmt/dropped", 0),
+                     errors=stats.get("tnmt/errors", 0) + crashes)
 
 
 def dropped_reasons(crawler: Crawler) -> list[tuple[str, int]]:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from scrapy.crawler import Crawler
 
 from crawler.extraction import extract_article
 from crawler.items import ArticleItem, PageItem
 from pipelines import drop
+
+logger = logging.getLogger(__name__)
 
 
 class ExtractPipeline:
@@ -19,8 +23,12 @@ class ExtractPipeline:
 
     def process_item(self, item: PageItem) -> ArticleItem:
         source = self.crawler.spider.source  # type: ignore[union-attr]
-        article = extract_article(item.html, item.url, source=source, now=item.fetched_at,
-                                  date_hint=item.date_hint)
+        try:
+            article = extract_article(item.html, item.url, source=source, now=item.fetched_at,
+                                      date_hint=item.date_hint)
+        except Exception as exc:  # a hostile page must not stop the crawl of the others
+            logger.warning("extraction failed on %s: %r", item.url, exc)
+            raise drop(self.crawler, "extraction_error", f"{item.url}: {exc!r}") from exc
         if article is None:
             raise drop(self.crawler, "no_article", item.url)
         seen = tuple(url for url in item.seen_urls if url != article.url)

@@ -61,3 +61,17 @@ def test_a_yearless_article_date_takes_the_year_of_the_page_without_a_hint() -> 
                                   "\x00\x01 binary", "<html><body><h1>Tiêu đề</h1></body></html>"])
 def test_pages_without_an_article_give_none(html: str) -> None:
     assert extract_article(html, "https://x.vn/", now=NOW) is None
+
+
+def test_an_xhtml_page_with_an_xml_declaration_is_read() -> None:
+    page = ('<?xml version="1.0" encoding="utf-8"?>\n<html><body><article>'
+            "<h1>Sở NN&MT kiểm tra khai thác khoáng sản</h1>"
+            f"<p>{'Đoàn kiểm tra đã làm việc với doanh nghiệp khai thác đá. ' * 5}</p>"
+            "</article></body></html>")
+    article = extract_article(page, "https://x.vn/a.html", now=NOW)
+    assert article is not None and article.title == "Sở NN&MT kiểm tra khai thác khoáng sản"
+
+
+def test_a_deeply_nested_page_gives_none_not_an_error() -> None:
+    assert extract_article("<div>" * 100_000 + "x" + "</div>" * 100_000, "https://x.vn/",
+                           now=NOW) is None
