@@ -27,6 +27,7 @@ from crawler.urls import canonical_url, same_site
 
 # Generic places, used when the registry gives no selector for a field.
 TITLE_SELECTORS = ("h1[class*=title]", "article h1", "main h1", "h1")
+MIN_TITLE_CHARS = 10
 LEAD_CLASS = re.compile(r"(^|[\s_-])(sapo|lead|summary|chapeau|intro|desc|description|"
                         r"short-?desc|tom-?tat)($|[\s_-])", re.IGNORECASE)
 DATE_CLASS = re.compile(r"(date|time|publish|ngay|thoi-?gian|posted|meta)", re.IGNORECASE)
@@ -53,8 +54,7 @@ def extract_article(html: str, url: str, *, source: Source | None = None, now: d
     if tree is None:
         return None
     selectors = source.selectors if source else None
-    title_el = select_first(tree, (selectors.title,) if selectors and selectors.title
-                            else TITLE_SELECTORS)
+    title_el = find_title(tree, selectors.title if selectors else "")
     title = element_text(title_el) if title_el is not None else meta_content(
         tree, ("meta[property='og:title']",))
     lead_el = find_lead(tree, selectors.lead if selectors else "", title_el)
@@ -119,6 +119,18 @@ def page_canonical_url(tree: HtmlElement, url: str) -> str:
 
 
 # --- metadata ---------------------------------------------------------------------------
+
+def find_title(tree: HtmlElement, selector: str) -> HtmlElement | None:
+    """Return the headline element: the registry's, else the first h1 with words in it
+    (pages often wrap their logo in an empty h1)."""
+    if selector:
+        return select_first(tree, (selector,))
+    for generic in TITLE_SELECTORS:
+        for element in tree.cssselect(generic):
+            if len(element_text(element)) >= MIN_TITLE_CHARS:
+                return element
+    return None
+
 
 def find_lead(tree: HtmlElement, selector: str, title_el: HtmlElement | None
               ) -> HtmlElement | None:

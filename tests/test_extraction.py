@@ -75,3 +75,13 @@ def test_an_xhtml_page_with_an_xml_declaration_is_read() -> None:
 def test_a_deeply_nested_page_gives_none_not_an_error() -> None:
     assert extract_article("<div>" * 100_000 + "x" + "</div>" * 100_000, "https://x.vn/",
                            now=NOW) is None
+
+
+def test_an_empty_logo_h1_is_not_taken_for_the_headline() -> None:
+    page = ("<html><body><h1 class='logo'><a href='/'><img src='logo.png'></a></h1>"
+            "<div class='detail'><h1>Thanh tra việc cấp phép khai thác cát trên sông Lam</h1>"
+            f"<p>{'Đoàn thanh tra làm việc với các doanh nghiệp được cấp phép. ' * 5}</p>"
+            "</div></body></html>")
+    article = extract_article(page, "https://x.vn/a.html", now=NOW)
+    assert article is not None
+    assert article.title == "Thanh tra việc cấp phép khai thác cát trên sông Lam"
