@@ -19,6 +19,7 @@ from crawler.crawl import CrawlResult, run_crawl
 from crawler.dates import VN_TZ, parse_date
 from crawler.export import EXPORTERS, article_record
 from crawler.extraction import extract_article
+from crawler.mirror import MirrorServer, mirrored_hosts
 from crawler.registry import Registry, RegistryError, Source, load_registry, load_source
 from crawler.storage import StorageError, Store
 
@@ -86,8 +87,6 @@ def crawl(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path, 
 @fail_cleanly
 def demo(db: str | None) -> None:
     """Serve the bundled offline mirror on 127.0.0.1 and crawl it: no internet needed."""
-    from crawler.mirror import MirrorServer
-
     store = Store(db or str(settings.DEFAULT_DB_PATH.with_name("demo.db")))
     sources = mirror_sources(load_registry())
     with MirrorServer() as server:
@@ -115,8 +114,6 @@ def parse_overrides(values: Iterable[str]) -> dict[str, str]:
 
 def mirror_sources(registry: Registry) -> list[Source]:
     """Return the registry's sources whose every host is in the offline mirror."""
-    from crawler.mirror import mirrored_hosts
-
     hosts = set(mirrored_hosts())
     return [registry[source_id] for source_id in registry
             if registry[source_id].domains <= hosts]

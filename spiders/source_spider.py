@@ -59,11 +59,13 @@ class SourceSpider(Spider):
         if not isinstance(response, TextResponse):
             return
         selector = self.source.selectors.links or "a"
-        hrefs = response.css(f"{selector}::attr(href)").getall()
-        articles = list(self._article_requests(response.urljoin(h) for h in hrefs))
-        yield from articles
+        urls = [response.urljoin(href) for href in response.css(f"{selector}::attr(href)").getall()]
+        yield from self._article_requests(urls)
+        # A page listing articles (even ones a feed already gave) may have a next page;
+        # one listing none is past the end of the archive.
         page = response.meta.get("page", 1)
-        if articles and page < self.max_pages:
+        listed = any(self.source.is_article_url(canonical_url(url)) for url in urls)
+        if listed and page < self.max_pages:
             next_url = self._next_page_url(response, page)
             if next_url:
                 yield Request(next_url, callback=self.parse_listing, errback=self.on_error,

@@ -84,6 +84,19 @@ def test_pagination_stops_at_max_pages(site: Site) -> None:
     assert stored_numbers(site.crawl()) == [1, 2, 3]
 
 
+def test_pagination_goes_on_past_a_page_of_already_seen_articles(site: Site) -> None:
+    site.write("tin-tuc/trang-1.html", listing_page(["/tin/bai-1.html"], "/tin-tuc/trang-2.html"))
+    site.write("tin-tuc/trang-2.html", listing_page(["/tin/bai-1.html"], "/tin-tuc/trang-3.html"))
+    site.write("tin-tuc/trang-3.html", listing_page(["/tin/bai-3.html"], "/tin-tuc/trang-4.html"))
+    site.write("tin-tuc/trang-4.html", listing_page([], "/tin-tuc/trang-5.html"))
+    site.write("tin-tuc/trang-5.html", listing_page(["/tin/bai-5.html"]))
+    for number in (1, 3, 5):
+        site.write(f"tin/bai-{number}.html", article_page(number))
+    site.register(f'start_urls = ["https://{HOST}/tin-tuc/trang-1.html"]\nmax_pages = 5',
+                  'next_page = "a.next"')
+    assert stored_numbers(site.crawl()) == [1, 3]  # page 4 lists nothing: the end
+
+
 def test_pagination_template_is_followed(site: Site) -> None:
     for page in range(1, 3):
         site.write(f"tin-tuc/trang-{page}.html", listing_page([f"/tin/bai-{page}.html"]))
