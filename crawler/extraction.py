@@ -9,7 +9,7 @@ then removes what trafilatura leaves on Vietnamese pages.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import cache
 
@@ -31,6 +31,7 @@ MIN_TITLE_CHARS = 10
 LEAD_CLASS = re.compile(r"(^|[\s_-])(sapo|lead|summary|chapeau|intro|desc|description|"
                         r"short-?desc|tom-?tat)($|[\s_-])", re.IGNORECASE)
 DATE_CLASS = re.compile(r"(date|time|publish|ngay|thoi-?gian|posted|meta)", re.IGNORECASE)
+ANY_CLASS = re.compile("")
 AUTHOR_CLASS = re.compile(r"(author|tac-?gia|byline|writer|signature)", re.IGNORECASE)
 DATE_META = (
     "meta[property='article:published_time']", "meta[itemprop='datePublished']",
@@ -187,10 +188,10 @@ def find_date(tree: HtmlElement, html: str, selector: str, title_el: HtmlElement
               now: datetime, date_hint: datetime | None) -> PageDate | None:
     """Return the article's own publication date.
 
-    Order: the registry's date element; a <time datetime> or publication <meta>; the first
-    date-classed element after the title (the article's, not a related box's); last,
-    htmldate's guess. A date without a year takes it from the feed/sitemap hint or from
-    the page's other dates before falling back to the crawl date.
+    Order: the registry's date element; a <time datetime> or publication <meta> with a time
+    of day; the date-classed element nearest the title (the article's, not a related
+    box's); a <meta> with the day only; last, htmldate's guess. A date without a year takes
+    it from the feed/sitemap hint or from the page's other dates, else the crawl date's.
     """
     page_guess = cache(lambda: htmldate_guess(html))
 
@@ -205,14 +206,29 @@ def find_date(tree: HtmlElement, html: str, selector: str, title_el: HtmlElement
                                                     year_hint=year_hint())):
         return found
     machine = machine_readable_date(tree, now)
+    if machine is not None and machine.has_time:
+        return machine
+    visible = visible_date(tree, title_el, now, year_hint)
+    # A <meta> with the day only loses to the visible date of that day with its time.
+    if visible is not None and (machine is None or visible.value.date() == machine.value.date()):
+        return visible
     if machine is not None:
         return machine
-    for element in near_title(tree, title_el, DATE_CLASS):
-        text = element_text(element)
-        if 4 <= len(text) <= 120 and (found := parse_date(text, now=now, year_hint=year_hint())):
-            return found
     guess = page_guess()
     return parse_date(guess, now=now) if guess else None
+
+
+def visible_date(tree: HtmlElement, title_el: HtmlElement | None, now: datetime,
+                 year_hint: Callable[[], int | None]) -> PageDate | None:
+    """Return the first date shown in a date-classed element near the title, else in any
+    short element beside it (many CMSs give the date line no telling class)."""
+    for pattern, longest in ((DATE_CLASS, 120), (ANY_CLASS, 60)):
+        for element in near_title(tree, title_el, pattern):
+            text = element_text(element)
+            if 4 <= len(text) <= longest and (found := parse_date(text, now=now,
+                                                                  year_hint=year_hint())):
+                return found
+    return None
 
 
 def machine_readable_date(tree: HtmlElement, now: datetime) -> PageDate | None:

@@ -85,3 +85,13 @@ def test_an_empty_logo_h1_is_not_taken_for_the_headline() -> None:
     article = extract_article(page, "https://x.vn/a.html", now=NOW)
     assert article is not None
     assert article.title == "Thanh tra việc cấp phép khai thác cát trên sông Lam"
+
+
+def test_a_day_only_meta_gives_way_to_the_visible_date_with_its_time() -> None:
+    page = ("<html><body><div class='box'><span class='fr mr2'>"
+            "<meta itemprop='datePublished' content='2012-12-25'/>Thứ Ba, 25/12/2012 - 10:03"
+            "</span><h1>Chốt lịch nghỉ lễ Tết 2013 của công chức, viên chức</h1>"
+            f"<p>{'Bộ Lao động đã trình phương án nghỉ Tết cho công chức. ' * 5}</p>"
+            "</div></body></html>")
+    article = extract_article(page, "https://x.vn/a.html", now=NOW)
+    assert article is not None and article.published_iso() == "2012-12-25T10:03:00+07:00"
