@@ -105,7 +105,6 @@ _JUST_NOW_RE = re.compile(
     r"\bvua\s+(?:xong|dang|cap\s*nhat)\b(?!\s*(?:luc|ngay|vao)?\s*\d)", re.ASCII
 )
 _DAY_WORD_RE = re.compile(r"\bhom\s+(?P<w>nay|qua|kia)\b", re.ASCII)
-_YEAR_RE = re.compile(r"(?<!\d)(?:19\d\d|20\d\d|2100)(?!\d)")
 
 _DAYS_BACK = {"nay": 0, "qua": 1, "kia": 2}
 _UNIT_DELTAS = {
@@ -181,12 +180,6 @@ def _context(folded: str, now: datetime, year_hint: int | None) -> _Context:
     clocks = _clocks(folded)
     return _Context(folded, clocks, now, year_hint, [clock.start for clock in clocks],
                     [clock.end for clock in clocks], len(folded.strip()) <= SHORT_TEXT)
-
-
-def find_year(text: str) -> int | None:
-    """Return the first plausible four-digit year (1900-2100) in text, or None."""
-    match = _YEAR_RE.search(text or "")
-    return int(match.group()) if match else None
 
 
 def parse_machine_date(text: str | None) -> datetime | None:
