@@ -35,9 +35,14 @@ sources_option = click.option(
     type=click.Path(path_type=Path), help="Extra directory of source TOML files (repeatable).")
 
 
+def print_error(message: str) -> None:
+    """Print one 'error: …' line on stderr, never wrapped."""
+    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+
+
 def fail(message: str) -> NoReturn:
     """Print one 'error: …' line on stderr and exit with status 1."""
-    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    print_error(message)
     sys.exit(1)
 
 
@@ -140,8 +145,7 @@ def exit_if_failed(results: list[CrawlResult]) -> None:
     """Name every source whose site could not be read, and exit 1 if there is one."""
     failed = [result for result in results if result.status == "failed"]
     for result in failed[:-1]:
-        err.print(f"error: source {result.source_id}: {first_message(result)}", markup=False,
-                  highlight=False, soft_wrap=True)
+        print_error(f"source {result.source_id}: {first_message(result)}")
     if failed:
         fail(f"source {failed[-1].source_id}: {first_message(failed[-1])}")
 

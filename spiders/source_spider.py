@@ -59,13 +59,13 @@ class SourceSpider(Spider):
         if not isinstance(response, TextResponse):
             return
         selector = self.source.selectors.links or "a"
-        urls = [response.urljoin(href) for href in response.css(f"{selector}::attr(href)").getall()]
-        yield from self._article_requests(urls)
+        hrefs = response.css(f"{selector}::attr(href)").getall()
+        links = self._article_links(response.urljoin(href) for href in hrefs)
+        yield from self._article_requests(links)
         # A page listing articles (even ones a feed already gave) may have a next page;
         # one listing none is past the end of the archive.
         page = response.meta.get("page", 1)
-        listed = any(self.source.is_article_url(canonical_url(url)) for url in urls)
-        if listed and page < self.max_pages:
+        if links and page < self.max_pages:
             next_url = self._next_page_url(response, page)
             if next_url:
                 yield Request(next_url, callback=self.parse_listing, errback=self.on_error,
@@ -87,7 +87,7 @@ class SourceSpider(Spider):
         for entry in response.xpath("//item | //entry"):
             link = entry.xpath("link/@href").get() or entry.xpath("link/text()").get() or ""
             hint = entry.xpath("pubDate/text() | published/text() | updated/text()").get()
-            yield from self._article_requests([response.urljoin(link.strip())],
+            yield from self._article_requests(self._article_links([response.urljoin(link.strip())]),
                                               date_hint=parse_machine_date(hint))
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
@@ -104,13 +104,19 @@ class SourceSpider(Spider):
             return
         for entry in sitemap:
             hint = entry.get("publication_date") or entry.get("lastmod")
-            yield from self._article_requests([entry["loc"]], date_hint=parse_machine_date(hint))
+            yield from self._article_requests(self._article_links([entry["loc"]]),
+                                              date_hint=parse_machine_date(hint))
 
-    def _article_requests(self, urls: Iterable[str],
+    def _article_links(self, urls: Iterable[str]) -> list[tuple[str, str]]:
+        """Return (url, canonical url) for the urls whose canonical form is an article's."""
+        pairs = ((url, canonical_url(url)) for url in urls)
+        return [(url, canonical) for url, canonical in pairs
+                if self.source.is_article_url(canonical)]
+
+    def _article_requests(self, links: list[tuple[str, str]],
                           date_hint: datetime | None = None) -> Iterator[Request]:
-        for url in urls:
-            canonical = canonical_url(url)
-            if not self.source.is_article_url(canonical) or canonical in self.requested:
+        for url, canonical in links:
+            if canonical in self.requested:
                 continue
             if len(self.requested) >= self.max_articles:
                 self._count("article_limit_reached")
