@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import itertools
 import json
 import sys
 from collections.abc import Callable, Iterable
@@ -12,6 +14,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
+from rich.syntax import Syntax
 from rich.table import Table
 
 from crawler import settings
@@ -76,10 +79,16 @@ def main() -> None:
 @click.option("--set", "-s", "overrides", metavar="NAME=VALUE", multiple=True,
               callback=lambda _ctx, _param, values: parse_overrides(values),
               help="Override a setting of crawler/settings.py (repeatable).")
+@click.option("--full", is_flag=True,
+              help="Backfill: fetch listings and stored articles again, up to max_pages.")
+@click.option("--since", metavar="DATE",
+              help="Backfill articles published since DATE (paginate back to it).")
 @fail_cleanly
 def crawl(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path, ...],
-          mirror: str, overrides: dict[str, str]) -> None:
-    """Crawl the named sources (every enabled one when none is named)."""
+          mirror: str, overrides: dict[str, Any], full: bool, since: str | None) -> None:
+    """Crawl the named sources (every enabled one when none is named): only what is new,
+    unless --full or --since asks for a backfill."""
+    overrides |= backfill_overrides(full, parse_since(since))
     sources = load_registry(source_dirs).select(source_ids)
     results = run_crawl(sources, Store(db), mirror_address=mirror, overrides=overrides,
                         console=err)
@@ -103,6 +112,14 @@ def demo(db: str | None) -> None:
     out.print(f"Stored in {store.display_url}; browse with: tnmt articles list --db "
               f"{store.display_url}", highlight=False, soft_wrap=True)
     exit_if_failed(results)
+
+
+def backfill_overrides(full: bool, since: datetime | None) -> dict[str, Any]:
+    """Return the settings for `crawl --full` / `--since` (crawler/incremental.py)."""
+    overrides: dict[str, Any] = {"TNMT_FULL_CRAWL": True} if full else {}
+    if since is not None:
+        overrides["TNMT_SINCE"] = since.isoformat()
+    return overrides
 
 
 def parse_overrides(values: Iterable[str]) -> dict[str, str]:
@@ -280,6 +297,40 @@ def articles_show(article_id: int, fmt: str, db: str | None) -> None:
         out.print(f"also at {alias}", highlight=False)
     out.print()
     click.echo(record["text"])
+
+
+@articles.command("history")
+@click.argument("article_id", type=int)
+@db_option
+@fail_cleanly
+def articles_history(article_id: int, db: str | None) -> None:
+    """Show the versions of an edited article and what changed between them."""
+    store = Store(db)
+    row = store.get_article(article_id)
+    if row is None:
+        fail(f"no article with id {article_id}")
+    versions = store.versions(article_id)
+    out.print(f"[bold]{row.title}[/bold]")
+    out.print(row.url, highlight=False)
+    if not versions:
+        out.print("No edits seen: one version.")
+        return
+    table = Table(title=f"{len(versions)} versions")
+    for column in ("version", "fetched", "title", "content hash"):
+        table.add_column(column, no_wrap=column != "title")
+    for version in versions:
+        table.add_row(str(version.version), version.fetched_at.isoformat(timespec="seconds"),
+                      version.title, version.content_hash[:12])
+    out.print(table)
+    for older, newer in itertools.pairwise(versions):
+        out.print(Syntax(version_diff(older, newer), "diff", word_wrap=True))
+
+
+def version_diff(older: Any, newer: Any) -> str:
+    """Return a unified diff of two versions' title and body, one paragraph per line."""
+    lines = [[version.title, "", *version.body.split("\n")] for version in (older, newer)]
+    return "\n".join(difflib.unified_diff(
+        lines[0], lines[1], f"version {older.version}", f"version {newer.version}", lineterm=""))
 
 
 @main.command()

@@ -13,7 +13,7 @@ from xml.etree import ElementTree as ET
 from crawler.storage import ArticleRecord
 
 CSV_FIELDS = ("id", "source", "url", "title", "published_at", "author", "lead", "text",
-              "aliases", "first_seen_at", "last_seen_at")
+              "aliases", "first_seen_at", "last_seen_at", "versions")
 # Cells starting with these are run as formulas by spreadsheet programs.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -29,6 +29,7 @@ def article_record(row: ArticleRecord) -> dict[str, Any]:
         "relevance": row.relevance,
         "first_seen_at": row.first_seen_at.isoformat(),
         "last_seen_at": row.last_seen_at.isoformat(),
+        "versions": row.version_count,  # 0: never seen edited
     }
 
 

@@ -18,6 +18,7 @@ class PageItem:
     fetched_at: datetime
     date_hint: datetime | None = None  # from the feed or sitemap that listed the page
     seen_urls: tuple[str, ...] = ()  # other URLs that led to this page (tracking, redirects)
+    revisit_of: int | None = None  # the stored article this page is a new fetch of
 
 
 @dataclass
@@ -30,3 +31,5 @@ class ArticleItem:
     content_hash: str = ""
     relevance: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    revisit_of: int | None = None
+    fetched_at: datetime | None = None

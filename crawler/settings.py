@@ -41,11 +41,14 @@ FEED_EXPORT_ENCODING = "utf-8"
 DOWNLOADER_MIDDLEWARES = {
     # After RobotsTxtMiddleware (100): robots.txt is checked for the real host first.
     "crawler.mirror.middleware.MirrorMiddleware": 950,
+    # Before the mirror: validators are kept under the real URL (crawler/conditional.py).
+    "crawler.conditional.ConditionalGetMiddleware": 900,
 }
 
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,
     "pipelines.validate.ValidatePipeline": 200,
+    "pipelines.revisit.RevisitPipeline": 250,
     "pipelines.relevance.RelevancePipeline": 300,
     "pipelines.dedupe.DedupePipeline": 400,
     "pipelines.store.StorePipeline": 500,
@@ -63,5 +66,17 @@ TNMT_MIN_TITLE_CHARS = 10
 
 # The offline mirror: {"host": "127.0.0.1:port"}; empty means the real web.
 TNMT_MIRROR_ADDRESS = ""
+
+# Incremental crawling (crawler/incremental.py). `tnmt crawl --full` sets TNMT_FULL_CRAWL:
+# no conditional requests, stored article URLs fetched again. `--since DATE` sets TNMT_SINCE
+# (ISO 8601): paginate until the listings reach older dates.
+TNMT_FULL_CRAWL = False
+TNMT_SINCE = ""
+
+# Updates: articles younger than this are fetched again (conditionally) to catch edits,
+# at most every TNMT_REVISIT_INTERVAL_HOURS and at most TNMT_REVISIT_LIMIT per source and run.
+TNMT_REVISIT_MAX_AGE_DAYS = 7.0
+TNMT_REVISIT_INTERVAL_HOURS = 6.0
+TNMT_REVISIT_LIMIT = 200
 
 TIMEZONE = "Asia/Ho_Chi_Minh"

@@ -7,13 +7,13 @@ transaction, so a crash never leaves half an article behind.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Boolean,
@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     create_engine,
     event,
     func,
@@ -32,11 +33,21 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    column_property,
+    mapped_column,
+    relationship,
+)
 
 from crawler import settings
 from crawler.article import Article
 from crawler.registry import Source
+
+# Known-URL lookups ask the database about this many URLs at a time.
+LOOKUP_BATCH = 500
 
 
 class StorageError(RuntimeError):
@@ -95,6 +106,8 @@ class ArticleRecord(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
 
     aliases: Mapped[list[UrlAlias]] = relationship(back_populates="article", lazy="selectin")
+    if TYPE_CHECKING:
+        version_count: int  # a column_property, defined with ArticleVersion below
 
     def to_article(self) -> Article:
         """Return the stored row as the Article the extractor made."""
@@ -135,6 +148,52 @@ class CrawlRun(Base):
     dropped: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     messages: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- incremental crawling and updates ---------------------------------------------------
+
+class HttpValidator(Base):
+    """The ETag / Last-Modified a feed, sitemap or listing page last answered with."""
+
+    __tablename__ = "http_validators"
+
+    url: Mapped[str] = mapped_column(String(2000), primary_key=True)
+    etag: Mapped[str] = mapped_column(String(500), default="")
+    last_modified: Mapped[str] = mapped_column(String(100), default="")
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ArticleCheck(Base):
+    """When a stored article was last fetched again to look for edits."""
+
+    __tablename__ = "article_checks"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class ArticleVersion(Base):
+    """One state of an edited article; version 1 is the text first stored."""
+
+    __tablename__ = "article_versions"
+    __table_args__ = (UniqueConstraint("article_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# How many stored versions an article has (0: never edited); read with every article row.
+ArticleRecord.version_count = column_property(  # type: ignore[assignment]
+    select(func.count(ArticleVersion.id))
+    .where(ArticleVersion.article_id == ArticleRecord.id)
+    .correlate_except(ArticleVersion)
+    .scalar_subquery()
+)
 
 
 @dataclass(frozen=True)
@@ -350,6 +409,102 @@ class Store:
     def count_articles(self) -> int:
         with self.reading() as session:
             return session.scalar(select(func.count(ArticleRecord.id))) or 0
+
+    # --- incremental crawling and updates ---------------------------------------------
+
+    def known_articles(self, urls: Iterable[str]) -> dict[str, int]:
+        """Return {url: article id} for those of `urls` stored as an article's URL or alias,
+        asking the database about a batch at a time."""
+        wanted = list(dict.fromkeys(urls))
+        known: dict[str, int] = {}
+        with self.reading() as session:
+            for start in range(0, len(wanted), LOOKUP_BATCH):
+                batch = wanted[start:start + LOOKUP_BATCH]
+                known.update(session.execute(select(ArticleRecord.url, ArticleRecord.id)
+                                             .where(ArticleRecord.url.in_(batch))).tuples().all())
+                known.update(session.execute(select(UrlAlias.url, UrlAlias.article_id)
+                                             .where(UrlAlias.url.in_(batch))).tuples().all())
+        return known
+
+    def validators(self, url: str) -> HttpValidator | None:
+        """Return the ETag / Last-Modified `url` last answered with."""
+        with self.reading() as session:
+            return session.get(HttpValidator, url)
+
+    def save_validators(self, found: Mapping[str, tuple[str, str]]) -> None:
+        """Remember {url: (etag, last_modified)} for the next conditional requests."""
+        now = now_utc()
+        with self.transaction() as session:
+            for url, (etag, last_modified) in found.items():
+                session.merge(HttpValidator(url=url, etag=etag, last_modified=last_modified,
+                                            stored_at=now))
+
+    def due_for_revisit(self, source_id: str, *, now: datetime, max_age: timedelta,
+                        interval: timedelta, limit: int) -> list[tuple[int, str]]:
+        """Return (id, url) of the source's articles younger than `max_age` that were not
+        fetched within `interval`, least recently checked first."""
+        age = func.coalesce(ArticleRecord.published_at, ArticleRecord.first_seen_at)
+        checked = func.coalesce(ArticleCheck.checked_at, ArticleRecord.first_seen_at)
+        query = (select(ArticleRecord.id, ArticleRecord.url)
+                 .outerjoin(ArticleCheck, ArticleCheck.article_id == ArticleRecord.id)
+                 .where(ArticleRecord.source_id == source_id, age >= now - max_age,
+                        checked <= now - interval)
+                 .order_by(checked, ArticleRecord.id).limit(limit))
+        with self.reading() as session:
+            return [(row.id, row.url) for row in session.execute(query)]
+
+    def mark_checked(self, article_id: int, when: datetime | None = None) -> None:
+        """Note that the article was fetched again (unchanged) at `when`."""
+        with self.transaction() as session:
+            _bump_check(session, article_id, when or now_utc())
+
+    def record_revision(self, article_id: int, article: Article, content_hash: str,
+                        fetched_at: datetime) -> bool:
+        """Store a changed article as a new version and update its row, in one transaction;
+        return False (only the check time bumped) when its body is unchanged."""
+        try:
+            with self.transaction() as session:
+                record = session.get(ArticleRecord, article_id)
+                if record is None or record.content_hash == content_hash:
+                    _bump_check(session, article_id, fetched_at)
+                    return False
+                _add_versions(session, record, article, content_hash, fetched_at)
+                record.title, record.lead = article.title, article.lead
+                record.body, record.content_hash = "\n".join(article.paragraphs), content_hash
+                record.last_seen_at = fetched_at
+                _bump_check(session, article_id, fetched_at)
+                return True
+        except IntegrityError:  # the new body is another stored article's: not an edit
+            self.mark_checked(article_id, fetched_at)
+            return False
+
+    def versions(self, article_id: int) -> list[ArticleVersion]:
+        """Return the article's stored versions, oldest first."""
+        with self.reading() as session:
+            return list(session.scalars(select(ArticleVersion)
+                                        .where(ArticleVersion.article_id == article_id)
+                                        .order_by(ArticleVersion.version)))
+
+
+def _bump_check(session: Session, article_id: int, when: datetime) -> None:
+    check = session.get(ArticleCheck, article_id) or ArticleCheck(article_id=article_id)
+    check.checked_at = when
+    session.add(check)
+
+
+def _add_versions(session: Session, record: ArticleRecord, article: Article,
+                  content_hash: str, fetched_at: datetime) -> None:
+    """Add the article's new version, and first its stored text as version 1 if it has none."""
+    last = session.scalar(select(func.max(ArticleVersion.version))
+                          .where(ArticleVersion.article_id == record.id)) or 0
+    if last == 0:
+        session.add(ArticleVersion(article_id=record.id, version=1, title=record.title,
+                                   body=record.body, content_hash=record.content_hash,
+                                   fetched_at=record.first_seen_at))
+        last = 1
+    session.add(ArticleVersion(article_id=record.id, version=last + 1, title=article.title,
+                               body="\n".join(article.paragraphs), content_hash=content_hash,
+                               fetched_at=fetched_at))
 
 
 def _reason(exc: BaseException) -> str:

@@ -34,4 +34,5 @@ class ExtractPipeline:
         seen = tuple(url for url in item.seen_urls if url != article.url)
         if item.url != article.url:
             seen += (item.url,)
-        return ArticleItem(source_id=item.source_id, article=article, seen_urls=seen)
+        return ArticleItem(source_id=item.source_id, article=article, seen_urls=seen,
+                           revisit_of=item.revisit_of, fetched_at=item.fetched_at)

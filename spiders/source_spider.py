@@ -2,13 +2,16 @@
 
 It discovers article links through feeds, sitemaps and paginated listing pages, keeps the
 ones that match the source's article pattern, and yields each fetched page as a PageItem.
-Extraction, dedupe and storage happen in the pipelines.
+Extraction, dedupe and storage happen in the pipelines. What it re-uses of earlier runs
+(known URLs, validators, revisits of young articles) is the crawl mode's business
+(crawler/incremental.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from scrapy import Request, Spider
@@ -16,9 +19,11 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from crawler.dates import parse_machine_date
+from crawler.dates import parse_date, parse_machine_date
+from crawler.incremental import CONDITIONAL, REVISIT, CrawlMode
 from crawler.items import PageItem
 from crawler.registry import Source
+from crawler.storage import Store, now_utc, shared_store
 from crawler.urls import canonical_url
 
 MAX_ERROR_MESSAGES = 10
@@ -39,6 +44,14 @@ class SourceSpider(Spider):
         self.requested: set[str] = set()
         self.error_messages: list[str] = []
 
+    @cached_property
+    def mode(self) -> CrawlMode:
+        return CrawlMode.from_settings(self.settings)
+
+    @cached_property
+    def store(self) -> Store:
+        return shared_store(self.settings["TNMT_DB_URL"])
+
     async def start(self) -> AsyncIterator[Request]:
         discovery = self.source.discovery
         for url in discovery.feeds:
@@ -47,29 +60,72 @@ class SourceSpider(Spider):
             yield self._entry(url, self.parse_sitemap)
         for url in discovery.start_urls:
             yield self._entry(url, self.parse_listing, page=1)
+        for request in self._revisits():
+            yield request
 
     def _entry(self, url: str, callback: Any, **meta: Any) -> Request:
-        return Request(url, callback=callback, errback=self.on_error, meta=meta)
+        return Request(url, callback=callback, errback=self.on_error,
+                       meta={CONDITIONAL: "listing", **meta})
+
+    def _revisits(self) -> Iterator[Request]:
+        """Fetch again the young articles not checked lately, to catch edits."""
+        mode = self.mode
+        due = self.store.due_for_revisit(self.source.id, now=now_utc(),
+                                         max_age=mode.revisit_max_age,
+                                         interval=mode.revisit_interval, limit=mode.revisit_limit)
+        for article_id, url in due:
+            self._count("revisits")
+            self.requested.add(url)
+            yield Request(url, callback=self.parse_article, errback=self.on_error,
+                          meta={CONDITIONAL: "article", REVISIT: article_id})
 
     # --- discovery ----------------------------------------------------------------------
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
         """Follow the article links of a listing page, then its next page."""
         self._count("listing_pages")
-        if not isinstance(response, TextResponse):
-            return
+        if response.status == 304 or not isinstance(response, TextResponse):
+            return  # unchanged since the last run: nothing new on it, nor after it
         selector = self.source.selectors.links or "a"
         hrefs = response.css(f"{selector}::attr(href)").getall()
         links = self._article_links(response.urljoin(href) for href in hrefs)
-        yield from self._article_requests(links)
-        # A page listing articles (even ones a feed already gave) may have a next page;
-        # one listing none is past the end of the archive.
+        known = self._known(links)
+        # New to us: not stored before this run (this run's requests were all new).
+        fresh = [link for link in links if link[1] in self.requested or link[1] not in known]
+        yield from self._article_requests(links, known)
         page = response.meta.get("page", 1)
-        if links and page < self.max_pages:
+        if page < self.max_pages and self._wants_next_page(response, links, fresh):
             next_url = self._next_page_url(response, page)
             if next_url:
-                yield Request(next_url, callback=self.parse_listing, errback=self.on_error,
-                              meta={"page": page + 1})
+                yield self._entry(next_url, self.parse_listing, page=page + 1)
+
+    def _wants_next_page(self, response: TextResponse, links: list[tuple[str, str]],
+                         fresh: list[tuple[str, str]]) -> bool:
+        """A page listing no article is past the end of the archive; in a normal run, one
+        listing nothing new is past what the last run saw; with --since, one listing only
+        older dates is past the backfill."""
+        mode = self.mode
+        if not links:
+            return False
+        if mode.incremental and not fresh:
+            self._count("pagination_stopped/nothing_new")
+            return False
+        dates = self._listing_dates(response)
+        if dates and mode.is_too_old(max(dates)):
+            self._count("pagination_stopped/older_than_since")
+            return False
+        return True
+
+    def _listing_dates(self, response: TextResponse) -> list[datetime]:
+        """Return the dates shown next to the listing's links (only needed for --since)."""
+        if self.mode.since is None:
+            return []
+        selector = self.source.selectors.links or "a"
+        items = response.css(selector).xpath("ancestor::*[self::li or self::article][1]")
+        now = datetime.now(UTC)
+        found = (parse_date(" ".join(item.xpath(".//text()").getall()), now=now)
+                 for item in items)
+        return [found_date.value for found_date in found if found_date is not None]
 
     def _next_page_url(self, response: TextResponse, page: int) -> str | None:
         if self.source.selectors.next_page:
@@ -81,18 +137,21 @@ class SourceSpider(Spider):
     def parse_feed(self, response: Response) -> Iterator[Request]:
         """Follow the article links of an RSS or Atom feed."""
         self._count("feeds")
-        if not isinstance(response, TextResponse):
+        if response.status == 304 or not isinstance(response, TextResponse):
             return
         response.selector.remove_namespaces()
         for entry in response.xpath("//item | //entry"):
             link = entry.xpath("link/@href").get() or entry.xpath("link/text()").get() or ""
             hint = entry.xpath("pubDate/text() | published/text() | updated/text()").get()
-            yield from self._article_requests(self._article_links([response.urljoin(link.strip())]),
+            links = self._article_links([response.urljoin(link.strip())])
+            yield from self._article_requests(links, self._known(links),
                                               date_hint=parse_machine_date(hint))
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         """Follow a sitemap index's sitemaps and a sitemap's article URLs."""
         self._count("sitemaps")
+        if response.status == 304:
+            return
         try:
             sitemap = Sitemap(response.body)
         except Exception as exc:  # lxml raises several types on garbage
@@ -100,11 +159,15 @@ class SourceSpider(Spider):
             return
         if sitemap.type == "sitemapindex":
             for entry in sitemap:
-                yield Request(entry["loc"], callback=self.parse_sitemap, errback=self.on_error)
+                if not self.mode.is_too_old(parse_machine_date(entry.get("lastmod"))):
+                    yield self._entry(entry["loc"], self.parse_sitemap)
             return
-        for entry in sitemap:
+        entries = list(sitemap)
+        links = self._article_links(entry["loc"] for entry in entries)
+        known = self._known(links)
+        for entry in entries:
             hint = entry.get("publication_date") or entry.get("lastmod")
-            yield from self._article_requests(self._article_links([entry["loc"]]),
+            yield from self._article_requests(self._article_links([entry["loc"]]), known,
                                               date_hint=parse_machine_date(hint))
 
     def _article_links(self, urls: Iterable[str]) -> list[tuple[str, str]]:
@@ -113,10 +176,22 @@ class SourceSpider(Spider):
         return [(url, canonical) for url, canonical in pairs
                 if self.source.is_article_url(canonical)]
 
-    def _article_requests(self, links: list[tuple[str, str]],
+    def _known(self, links: list[tuple[str, str]]) -> dict[str, int]:
+        """Return {url: stored article id} for the links' URLs the store knows (one query)."""
+        return self.store.known_articles(url for link in links for url in link)
+
+    def _article_requests(self, links: list[tuple[str, str]], known: dict[str, int],
                           date_hint: datetime | None = None) -> Iterator[Request]:
+        mode = self.mode
         for url, canonical in links:
             if canonical in self.requested:
+                continue
+            stored_id = known.get(canonical) or known.get(url)
+            if stored_id is not None and mode.skips_known:
+                self._count("known_skipped")
+                continue
+            if mode.is_too_old(date_hint):
+                self._count("older_than_since")
                 continue
             if len(self.requested) >= self.max_articles:
                 self._count("article_limit_reached")
@@ -124,13 +199,18 @@ class SourceSpider(Spider):
             self.requested.add(canonical)
             seen = (url,) if url != canonical else ()
             yield Request(canonical, callback=self.parse_article, errback=self.on_error,
-                          meta={"date_hint": date_hint, "seen_urls": seen})
+                          meta={"date_hint": date_hint, "seen_urls": seen,
+                                CONDITIONAL: "article", REVISIT: stored_id})
 
     # --- articles -----------------------------------------------------------------------
 
     def parse_article(self, response: Response) -> Iterator[PageItem]:
         """Hand the fetched page to the pipelines."""
         self._count("pages")
+        if response.status == 304:  # a revisit: the article is as we stored it
+            self._count("unchanged")
+            self.store.mark_checked(response.meta[REVISIT])
+            return
         if not isinstance(response, TextResponse):
             self._count("skipped/not_html")
             return
@@ -146,6 +226,7 @@ class SourceSpider(Spider):
             fetched_at=datetime.now(UTC),
             date_hint=response.meta.get("date_hint"),
             seen_urls=tuple(sorted(seen)),
+            revisit_of=response.meta.get(REVISIT),
         )
 
     # --- errors -------------------------------------------------------------------------

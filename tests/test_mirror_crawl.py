@@ -87,17 +87,19 @@ def test_summary_table_is_printed(mirror_crawl: Crawl) -> None:
     assert "baohatinh" in out
 
 
-def test_a_second_crawl_stores_nothing_new(mirror_crawl: Crawl, mirror: MirrorServer) -> None:
+def test_a_second_crawl_fetches_no_article_and_full_fetches_them_again(
+        mirror_crawl: Crawl, mirror: MirrorServer) -> None:
     before = mirror_crawl.store().count_articles()
     ids = sorted({article["source"] for article in EXPECTED})
-    run_tnmt("crawl", *ids, "--db", mirror_crawl.db_url, "--mirror", mirror.address,
-             check=True)
     store = mirror_crawl.store()
-    assert store.count_articles() == before
-    latest = {}
-    for run in sorted(store.runs(limit=100), key=lambda run: run.id):
-        latest[run.source_id] = run
-    assert all(run.new == 0 and run.duplicates > 0 for run in latest.values())
+    for options, fetched_again in (((), False), (("--full",), True)):
+        run_tnmt("crawl", *ids, "--db", mirror_crawl.db_url, "--mirror", mirror.address,
+                 *options, check=True)
+        assert store.count_articles() == before
+        latest = {run.source_id: run
+                  for run in sorted(store.runs(limit=100), key=lambda run: run.id)}
+        assert all(run.new == 0 for run in latest.values())
+        assert all((run.pages > 0) is fetched_again for run in latest.values()), options
 
 
 def test_a_dead_site_fails_with_one_line_and_stores_nothing(

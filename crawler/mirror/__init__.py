@@ -8,10 +8,13 @@ http://<address>/<host>/<path>, so the registry's real entries are what gets cra
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import threading
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from email.utils import formatdate, parsedate_to_datetime
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -37,6 +40,7 @@ class Reply:
     body: bytes = b""
     content_type: str = "text/html; charset=utf-8"
     location: str = ""
+    modified: float | None = None  # the file's mtime, for Last-Modified
 
 
 def mirrored_hosts(sites_dir: Path = SITES_DIR) -> list[str]:
@@ -78,22 +82,57 @@ def _file_reply(site: Path, target: Path, status: int) -> Reply:
         "text/html; charset=utf-8" if not target.suffix
         else mimetypes.guess_type(target.name)[0] or "application/octet-stream"
     )
-    return Reply(status, target.read_bytes(), content_type)
+    return Reply(status, target.read_bytes(), content_type, modified=target.stat().st_mtime)
+
+
+# --- conditional GET: the mirror answers like a real server -------------------------------
+
+def validator_headers(reply: Reply) -> dict[str, str]:
+    """Return the ETag (from the content) and Last-Modified (from the mtime) of a file reply."""
+    if reply.modified is None:
+        return {}
+    return {"ETag": '"' + hashlib.sha256(reply.body).hexdigest()[:32] + '"',
+            "Last-Modified": formatdate(reply.modified, usegmt=True)}
+
+
+def not_modified(headers: Mapping[str, str], request_headers: Any) -> bool:
+    """Whether a request's If-None-Match / If-Modified-Since match the reply's validators
+    (If-None-Match wins when both are sent, as RFC 9110 says)."""
+    if not headers:
+        return False
+    if_none_match = request_headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = {tag.strip() for tag in if_none_match.split(",")}
+        return "*" in tags or headers["ETag"] in tags
+    since = request_headers.get("If-Modified-Since")
+    try:
+        return since is not None and (
+            parsedate_to_datetime(headers["Last-Modified"]) <= parsedate_to_datetime(since))
+    except (TypeError, ValueError):
+        return False
 
 
 class _Handler(BaseHTTPRequestHandler):
     server_version = "tnmt-mirror"
     sites_dir: Path = SITES_DIR
+    request_log: list[tuple[str, int]]
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
         host, _, rest = parts.path.lstrip("/").partition("/")
         reply = resolve(self.sites_dir, host, "/" + rest, parts.query)
+        validators = validator_headers(reply) if reply.status == 200 else {}
+        if not_modified(validators, self.headers):
+            reply = Reply(304)
+        self.request_log.append((self.path, reply.status))
         self.send_response(reply.status)
+        for name, value in validators.items():
+            self.send_header(name, value)
         if reply.location:
             self.send_header("Location", reply.location)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
+        if reply.status != 304:
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
         self.wfile.write(reply.body)
 
@@ -105,7 +144,9 @@ class MirrorServer:
     """The mirror on 127.0.0.1, in a background thread; use as a context manager."""
 
     def __init__(self, sites_dir: Path = SITES_DIR, port: int = 0):
-        handler = type("Handler", (_Handler,), {"sites_dir": sites_dir})
+        self.request_log: list[tuple[str, int]] = []  # (path, status) of every request
+        handler = type("Handler", (_Handler,), {"sites_dir": sites_dir,
+                                                "request_log": self.request_log})
         self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

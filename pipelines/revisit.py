@@ -1,0 +1,32 @@
+"""Records what a revisit of a stored article found: a new version when its body changed,
+else only the time of the check. Revisited pages go no further down the pipelines."""
+
+from __future__ import annotations
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from crawler.article import content_hash
+from crawler.items import ArticleItem
+from crawler.storage import Store, now_utc, shared_store
+
+
+class RevisitPipeline:
+    def __init__(self, crawler: Crawler, store: Store):
+        self.crawler = crawler
+        self.store = store
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RevisitPipeline:
+        return cls(crawler, shared_store(crawler.settings["TNMT_DB_URL"]))
+
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        if item.revisit_of is None:
+            return item
+        changed = self.store.record_revision(item.revisit_of, item.article,
+                                             content_hash(item.article),
+                                             item.fetched_at or now_utc())
+        outcome = "updated" if changed else "unchanged"
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"tnmt/{outcome}")
+        raise DropItem(f"article {item.revisit_of} revisited: {outcome}", log_level="DEBUG")
