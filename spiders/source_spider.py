@@ -42,6 +42,7 @@ class SourceSpider(Spider):
         self.max_articles = max_articles
         self.max_pages = min(source.discovery.max_pages, max_listing_pages)
         self.requested: set[str] = set()
+        self.requested_new: set[str] = set()  # of those, the ones not stored before the run
         self.error_messages: list[str] = []
 
     @cached_property
@@ -90,8 +91,8 @@ class SourceSpider(Spider):
         hrefs = response.css(f"{selector}::attr(href)").getall()
         links = self._article_links(response.urljoin(href) for href in hrefs)
         known = self._known(links)
-        # New to us: not stored before this run (this run's requests were all new).
-        fresh = [link for link in links if link[1] in self.requested or link[1] not in known]
+        # New to us: not stored before this run (whatever this run has stored meanwhile).
+        fresh = [link for link in links if link[1] in self.requested_new or link[1] not in known]
         yield from self._article_requests(links, known)
         page = response.meta.get("page", 1)
         if page < self.max_pages and self._wants_next_page(response, links, fresh):
@@ -197,6 +198,8 @@ class SourceSpider(Spider):
                 self._count("article_limit_reached")
                 return
             self.requested.add(canonical)
+            if stored_id is None:
+                self.requested_new.add(canonical)
             seen = (url,) if url != canonical else ()
             yield Request(canonical, callback=self.parse_article, errback=self.on_error,
                           meta={"date_hint": date_hint, "seen_urls": seen,

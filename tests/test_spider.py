@@ -60,6 +60,7 @@ class Site:
         with MirrorServer(self.sites) as server:
             self.result = run_tnmt("crawl", "snnmt_thu", "--sources", str(self.sources),
                                    "--db", self.db, "--mirror", server.address, *options)
+        self.requests = server.request_log  # (path, status) of every request of the crawl
         listed = run_tnmt("articles", "list", "--db", self.db, "--format", "json",
                           "--limit", "0", check=True)
         return json.loads(listed.stdout)

@@ -1,0 +1,148 @@
+"""Incremental crawling on a site whose content changes between real crawls: only what is
+new is fetched, listings are asked for conditionally, an edit becomes a version."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from email.utils import formatdate
+from pathlib import Path
+
+import pytest
+from test_spider import HOST, Site, article_page, listing_page
+
+from conftest import run_tnmt
+from crawler.mirror import MirrorServer
+
+EVERY_YOUNG_ARTICLE_NOW = ("--set", "TNMT_REVISIT_MAX_AGE_DAYS=100000",
+                           "--set", "TNMT_REVISIT_INTERVAL_HOURS=0")
+
+
+def fetch(url: str, **headers: str) -> tuple[int, dict[str, str]]:
+    """GET `url` with `headers`; return the status and the response headers."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as response:
+            return response.status, dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers)
+
+
+def test_the_mirror_answers_conditional_requests_like_a_server(tmp_path: Path) -> None:
+    page = tmp_path / HOST / "tin" / "bai-1.html"
+    page.parent.mkdir(parents=True)
+    page.write_text(article_page(1), encoding="utf-8")
+    with MirrorServer(tmp_path) as server:
+        url = f"http://{server.address}/{HOST}/tin/bai-1.html"
+        status, headers = fetch(url)
+        assert status == 200 and headers["ETag"].startswith('"')
+        assert headers["Last-Modified"] == formatdate(page.stat().st_mtime, usegmt=True)
+        assert fetch(url, **{"If-None-Match": headers["ETag"]})[0] == 304
+        assert fetch(url, **{"If-Modified-Since": headers["Last-Modified"]})[0] == 304
+        assert fetch(url, **{"If-Modified-Since": formatdate(0, usegmt=True)})[0] == 200
+        # If-None-Match wins over If-Modified-Since, as a real server's does.
+        assert fetch(url, **{"If-None-Match": '"other"',
+                             "If-Modified-Since": headers["Last-Modified"]})[0] == 200
+        page.write_text(article_page(1) + "<!-- sửa -->", encoding="utf-8")
+        assert fetch(url, **{"If-None-Match": headers["ETag"]})[0] == 200
+    assert [status for _path, status in server.request_log] == [200, 304, 304, 200, 200, 200]
+
+
+def article_requests(site: Site) -> dict[str, int]:
+    """{article number: status} of the last crawl's article requests."""
+    return {int(path.rsplit("-", 1)[1].removesuffix(".html")): status
+            for path, status in site.requests if "/tin/bai-" in path}
+
+
+def listing_requests(site: Site) -> dict[str, int]:
+    return {path.rsplit("/", 1)[1]: status for path, status in site.requests
+            if "/tin-tuc/" in path}
+
+
+def write_listing(site: Site, pages: list[list[int]]) -> None:
+    for number, articles in enumerate(pages, start=1):
+        more = f"/tin-tuc/trang-{number + 1}.html" if number < len(pages) else ""
+        site.write(f"tin-tuc/trang-{number}.html",
+                   listing_page([f"/tin/bai-{article}.html" for article in articles], more))
+
+
+@pytest.fixture
+def news_site(tmp_path: Path) -> Site:
+    """Three articles on two listing pages, newest first."""
+    site = Site(tmp_path)
+    for number in (1, 2, 3):
+        site.write(f"tin/bai-{number}.html", article_page(number))
+    write_listing(site, [[3, 2], [1]])
+    site.register(f'start_urls = ["https://{HOST}/tin-tuc/trang-1.html"]\nmax_pages = 3',
+                  'next_page = "a.next"')
+    return site
+
+
+def test_a_changing_site_is_crawled_incrementally(news_site: Site) -> None:
+    site = news_site
+    assert len(site.crawl()) == 3
+    assert article_requests(site) == {1: 200, 2: 200, 3: 200}
+
+    # Nothing changed: no article is asked for, each listing page only conditionally.
+    site.crawl()
+    assert article_requests(site) == {}
+    assert listing_requests(site) == {"trang-1.html": 304}
+    assert {status for path, status in site.requests if "robots.txt" not in path} == {304}
+
+    # A new article on top pushes the others down a page; article 2 is edited.
+    site.write("tin/bai-4.html", article_page(4))
+    write_listing(site, [[4, 3], [2], [1]])
+    edited = article_page(2).replace("Bài 2.", "Bài 2 (đã sửa: bổ sung số liệu quan trắc).")
+    site.write("tin/bai-2.html", edited)
+    stored = site.crawl(*EVERY_YOUNG_ARTICLE_NOW)
+    assert sorted(article["url"].rsplit("/", 1)[1] for article in stored) == \
+        ["bai-1.html", "bai-2.html", "bai-3.html", "bai-4.html"]
+    # Article 4 is new; 1-3 are revisited conditionally and only 2 has changed.
+    assert article_requests(site) == {1: 304, 2: 200, 3: 304, 4: 200}
+    # Page 2 lists only a known article: pagination stops there, page 3 is not asked for.
+    assert listing_requests(site) == {"trang-1.html": 200, "trang-2.html": 200}
+    versions = {article["url"].rsplit("/", 1)[1]: article["versions"] for article in stored}
+    assert versions == {"bai-1.html": 0, "bai-2.html": 2, "bai-3.html": 0, "bai-4.html": 0}
+
+    article_id = next(a["id"] for a in stored if a["url"].endswith("bai-2.html"))
+    history = run_tnmt("articles", "history", str(article_id), "--db", site.db, check=True)
+    assert "2 versions" in history.stdout
+    assert "-Bài 2. Sở Nông nghiệp" in history.stdout
+    assert "+Bài 2 (đã sửa: bổ sung số liệu quan trắc). Sở Nông nghiệp" in history.stdout
+
+    # --full asks for every listing page and every article again, unconditionally;
+    # finding them as stored, it adds no article and no version.
+    refetched = site.crawl("--full")
+    assert article_requests(site) == {1: 200, 2: 200, 3: 200, 4: 200}
+    assert listing_requests(site) == {f"trang-{page}.html": 200 for page in (1, 2, 3)}
+    assert {a["url"]: a["versions"] for a in refetched} == \
+        {a["url"]: a["versions"] for a in stored}
+
+
+def test_a_run_with_a_failed_article_reads_its_listing_again(news_site: Site) -> None:
+    site = news_site
+    (site.files / "tin" / "bai-2.html").unlink()
+    assert len(site.crawl()) == 2
+    site.write("tin/bai-2.html", article_page(2))
+    assert len(site.crawl()) == 3
+    assert listing_requests(site)["trang-1.html"] == 200  # not 304: the retry needs it
+    assert article_requests(site) == {2: 200}
+
+
+def test_since_paginates_back_to_the_date(tmp_path: Path) -> None:
+    site = Site(tmp_path)
+    days = {1: "05/03/2025", 2: "04/03/2025", 3: "20/02/2025", 4: "10/01/2025"}
+    for number in days:
+        site.write(f"tin/bai-{number}.html", article_page(number))
+    pages = [[1, 2], [3], [4]]
+    for page, numbers in enumerate(pages, start=1):
+        items = "".join(f"<li><a href='/tin/bai-{n}.html'>Tin {n}</a> <span>{days[n]}</span></li>"
+                        for n in numbers)
+        more = f"<a class='next' href='/tin-tuc/trang-{page + 1}.html'>Trang sau</a>"
+        site.write(f"tin-tuc/trang-{page}.html",
+                   f"<html><body><ul>{items}</ul>{more}</body></html>")
+    site.register(f'start_urls = ["https://{HOST}/tin-tuc/trang-1.html"]\nmax_pages = 5',
+                  'next_page = "a.next"\nlinks = "ul a"')
+    stored = site.crawl("--since", "2025-03-01")
+    # Page 2 shows only older dates: it is the last one read.
+    assert listing_requests(site) == {"trang-1.html": 200, "trang-2.html": 200}
+    assert len(stored) == 3
