@@ -420,10 +420,10 @@ class Store:
         with self.reading() as session:
             for start in range(0, len(wanted), LOOKUP_BATCH):
                 batch = wanted[start:start + LOOKUP_BATCH]
-                known.update(session.execute(select(ArticleRecord.url, ArticleRecord.id)
-                                             .where(ArticleRecord.url.in_(batch))).tuples().all())
-                known.update(session.execute(select(UrlAlias.url, UrlAlias.article_id)
-                                             .where(UrlAlias.url.in_(batch))).tuples().all())
+                known.update(dict(session.execute(select(ArticleRecord.url, ArticleRecord.id)
+                                                  .where(ArticleRecord.url.in_(batch))).all()))
+                known.update(dict(session.execute(select(UrlAlias.url, UrlAlias.article_id)
+                                                  .where(UrlAlias.url.in_(batch))).all()))
         return known
 
     def validators(self, url: str) -> HttpValidator | None:
