@@ -209,11 +209,10 @@ class SourceSpider(Spider):
 
     def parse_article(self, response: Response) -> Iterator[PageItem]:
         """Hand the fetched page to the pipelines."""
-        self._count("pages")
-        if response.status == 304:  # a revisit: the article is as we stored it
-            self._count("unchanged")
-            self.store.mark_checked(response.meta[REVISIT])
+        if response.status == 304:
+            self._unchanged_article(response.meta.get(REVISIT))
             return
+        self._count("pages")
         if not isinstance(response, TextResponse):
             self._count("skipped/not_html")
             return
@@ -231,6 +230,15 @@ class SourceSpider(Spider):
             seen_urls=tuple(sorted(seen)),
             revisit_of=response.meta.get(REVISIT),
         )
+
+    def _unchanged_article(self, article_id: int | None) -> None:
+        """A 304 for an article: a stored one is as we have it (note the check); one not
+        stored (dropped by a pipeline last time) would be dropped again."""
+        if article_id is None:
+            self._count("not_modified/dropped_before")
+            return
+        self._count("unchanged")
+        self.store.mark_checked(article_id)
 
     # --- errors -------------------------------------------------------------------------
 
