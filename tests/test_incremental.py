@@ -58,6 +58,12 @@ def listing_requests(site: Site) -> dict[str, int]:
             if "/tin-tuc/" in path}
 
 
+def summary_row(site: Site) -> list[str]:
+    """The crawl summary's row: source, status, pages, new, duplicate, dropped, errors."""
+    line = next(line for line in site.result.stdout.splitlines() if "snnmt_thu" in line)
+    return [cell.strip() for cell in line.split("│")[1:-1]]
+
+
 def write_listing(site: Site, pages: list[list[int]]) -> None:
     for number, articles in enumerate(pages, start=1):
         more = f"/tin-tuc/trang-{number + 1}.html" if number < len(pages) else ""
@@ -67,11 +73,13 @@ def write_listing(site: Site, pages: list[list[int]]) -> None:
 
 @pytest.fixture
 def news_site(tmp_path: Path) -> Site:
-    """Three articles on two listing pages, newest first."""
+    """Three articles on two listing pages, newest first, and a page too short to keep (9)."""
     site = Site(tmp_path)
     for number in (1, 2, 3):
         site.write(f"tin/bai-{number}.html", article_page(number))
-    write_listing(site, [[3, 2], [1]])
+    site.write("tin/bai-9.html", "<html><body><h1>Tin số 9 về môi trường</h1><p>Ngắn.</p>"
+               "</body></html>")
+    write_listing(site, [[3, 2, 9], [1]])
     site.register(f'start_urls = ["https://{HOST}/tin-tuc/trang-1.html"]\nmax_pages = 3',
                   'next_page = "a.next"')
     return site
@@ -80,7 +88,7 @@ def news_site(tmp_path: Path) -> Site:
 def test_a_changing_site_is_crawled_incrementally(news_site: Site) -> None:
     site = news_site
     assert len(site.crawl()) == 3
-    assert article_requests(site) == {1: 200, 2: 200, 3: 200}
+    assert article_requests(site) == {1: 200, 2: 200, 3: 200, 9: 200}
 
     # Nothing changed: no article is asked for, each listing page only conditionally.
     site.crawl()
@@ -90,14 +98,16 @@ def test_a_changing_site_is_crawled_incrementally(news_site: Site) -> None:
 
     # A new article on top pushes the others down a page; article 2 is edited.
     site.write("tin/bai-4.html", article_page(4))
-    write_listing(site, [[4, 3], [2], [1]])
+    write_listing(site, [[4, 3, 9], [2], [1]])
     edited = article_page(2).replace("Bài 2.", "Bài 2 (đã sửa: bổ sung số liệu quan trắc).")
     site.write("tin/bai-2.html", edited)
     stored = site.crawl(*EVERY_YOUNG_ARTICLE_NOW)
     assert sorted(article["url"].rsplit("/", 1)[1] for article in stored) == \
         ["bai-1.html", "bai-2.html", "bai-3.html", "bai-4.html"]
-    # Article 4 is new; 1-3 are revisited conditionally and only 2 has changed.
-    assert article_requests(site) == {1: 304, 2: 200, 3: 304, 4: 200}
+    # Article 4 is new; 1-3 are revisited conditionally and only 2 has changed; the page
+    # dropped last time is asked for conditionally (not stored, so not known).
+    assert article_requests(site) == {1: 304, 2: 200, 3: 304, 4: 200, 9: 304}
+    assert summary_row(site) == ["snnmt_thu", "ok", "2", "1", "0", "0", "0"]
     # Page 2 lists only a known article: pagination stops there, page 3 is not asked for.
     assert listing_requests(site) == {"trang-1.html": 200, "trang-2.html": 200}
     versions = {article["url"].rsplit("/", 1)[1]: article["versions"] for article in stored}
@@ -112,7 +122,7 @@ def test_a_changing_site_is_crawled_incrementally(news_site: Site) -> None:
     # --full asks for every listing page and every article again, unconditionally;
     # finding them as stored, it adds no article and no version.
     refetched = site.crawl("--full")
-    assert article_requests(site) == {1: 200, 2: 200, 3: 200, 4: 200}
+    assert article_requests(site) == {1: 200, 2: 200, 3: 200, 4: 200, 9: 200}
     assert listing_requests(site) == {f"trang-{page}.html": 200 for page in (1, 2, 3)}
     assert {a["url"]: a["versions"] for a in refetched} == \
         {a["url"]: a["versions"] for a in stored}
@@ -125,7 +135,7 @@ def test_a_run_with_a_failed_article_reads_its_listing_again(news_site: Site) ->
     site.write("tin/bai-2.html", article_page(2))
     assert len(site.crawl()) == 3
     assert listing_requests(site)["trang-1.html"] == 200  # not 304: the retry needs it
-    assert article_requests(site) == {2: 200}
+    assert article_requests(site) == {2: 200, 9: 304}
 
 
 def test_since_paginates_back_to_the_date(tmp_path: Path) -> None:
