@@ -311,7 +311,7 @@ def articles_history(article_id: int, db: str | None) -> None:
         fail(f"no article with id {article_id}")
     versions = store.versions(article_id)
     out.print(f"[bold]{row.title}[/bold]")
-    out.print(row.url, highlight=False)
+    out.print(row.url, highlight=False, soft_wrap=True)
     if not versions:
         out.print("No edits seen: one version.")
         return

@@ -141,8 +141,12 @@ def test_a_run_with_a_failed_article_reads_its_listing_again(news_site: Site) ->
 def test_since_paginates_back_to_the_date(tmp_path: Path) -> None:
     site = Site(tmp_path)
     days = {1: "05/03/2025", 2: "04/03/2025", 3: "20/02/2025", 4: "10/01/2025"}
-    for number in days:
+    for number in (*days, 5, 6):
         site.write(f"tin/bai-{number}.html", article_page(number))
+    site.write("sitemap.xml", "<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/"
+               "schemas/sitemap/0.9'>" + "".join(
+                   f"<url><loc>https://{HOST}/tin/bai-{n}.html</loc><lastmod>{day}</lastmod></url>"
+                   for n, day in ((5, "2025-02-01"), (6, "2025-03-06"))) + "</urlset>")
     pages = [[1, 2], [3], [4]]
     for page, numbers in enumerate(pages, start=1):
         items = "".join(f"<li><a href='/tin/bai-{n}.html'>Tin {n}</a> <span>{days[n]}</span></li>"
@@ -150,9 +154,20 @@ def test_since_paginates_back_to_the_date(tmp_path: Path) -> None:
         more = f"<a class='next' href='/tin-tuc/trang-{page + 1}.html'>Trang sau</a>"
         site.write(f"tin-tuc/trang-{page}.html",
                    f"<html><body><ul>{items}</ul>{more}</body></html>")
-    site.register(f'start_urls = ["https://{HOST}/tin-tuc/trang-1.html"]\nmax_pages = 5',
+    site.register(f'start_urls = ["https://{HOST}/tin-tuc/trang-1.html"]\nmax_pages = 5\n'
+                  f'sitemaps = ["https://{HOST}/sitemap.xml"]',
                   'next_page = "a.next"\nlinks = "ul a"')
-    stored = site.crawl("--since", "2025-03-01")
-    # Page 2 shows only older dates: it is the last one read.
+    site.crawl("--since", "2025-03-01")
+    # Page 2 shows only older dates: it is the last one read. The sitemap's older entry is
+    # left alone.
     assert listing_requests(site) == {"trang-1.html": 200, "trang-2.html": 200}
-    assert len(stored) == 3
+    assert article_requests(site) == {1: 200, 2: 200, 3: 200, 6: 200}
+
+
+def test_bad_backfill_date_and_unknown_article_are_refused_in_one_line(tmp_path: Path) -> None:
+    db = str(tmp_path / "tnmt.db")
+    crawl = run_tnmt("crawl", "--since", "hôm kia nữa", "--db", db)
+    assert crawl.returncode == 2
+    assert "Invalid value for --since: cannot read 'hôm kia nữa' as a date" in crawl.stderr
+    history = run_tnmt("articles", "history", "999", "--db", db)
+    assert (history.returncode, history.stderr) == (1, "error: no article with id 999\n")
