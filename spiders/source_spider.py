@@ -141,12 +141,12 @@ class SourceSpider(Spider):
         if response.status == 304 or not isinstance(response, TextResponse):
             return
         response.selector.remove_namespaces()
+        dated = []
         for entry in response.xpath("//item | //entry"):
             link = entry.xpath("link/@href").get() or entry.xpath("link/text()").get() or ""
             hint = entry.xpath("pubDate/text() | published/text() | updated/text()").get()
-            links = self._article_links([response.urljoin(link.strip())])
-            yield from self._article_requests(links, self._known(links),
-                                              date_hint=parse_machine_date(hint))
+            dated.append((response.urljoin(link.strip()), parse_machine_date(hint)))
+        yield from self._dated_article_requests(dated)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         """Follow a sitemap index's sitemaps and a sitemap's article URLs."""
@@ -163,19 +163,24 @@ class SourceSpider(Spider):
                 if not self.mode.is_too_old(parse_machine_date(entry.get("lastmod"))):
                     yield self._entry(entry["loc"], self.parse_sitemap)
             return
-        entries = list(sitemap)
-        links = self._article_links(entry["loc"] for entry in entries)
-        known = self._known(links)
-        for entry in entries:
-            hint = entry.get("publication_date") or entry.get("lastmod")
-            yield from self._article_requests(self._article_links([entry["loc"]]), known,
-                                              date_hint=parse_machine_date(hint))
+        yield from self._dated_article_requests(
+            (entry["loc"],
+             parse_machine_date(entry.get("publication_date") or entry.get("lastmod")))
+            for entry in sitemap)
 
     def _article_links(self, urls: Iterable[str]) -> list[tuple[str, str]]:
         """Return (url, canonical url) for the urls whose canonical form is an article's."""
         pairs = ((url, canonical_url(url)) for url in urls)
         return [(url, canonical) for url, canonical in pairs
                 if self.source.is_article_url(canonical)]
+
+    def _dated_article_requests(self, dated: Iterable[tuple[str, datetime | None]]
+                                ) -> Iterator[Request]:
+        """Requests for the (url, date hint) entries of a feed or sitemap, with one lookup."""
+        entries = [(self._article_links([url]), hint) for url, hint in dated]
+        known = self._known([link for links, _hint in entries for link in links])
+        for links, hint in entries:
+            yield from self._article_requests(links, known, date_hint=hint)
 
     def _known(self, links: list[tuple[str, str]]) -> dict[str, int]:
         """Return {url: stored article id} for the links' URLs the store knows (one query)."""
