@@ -12,7 +12,9 @@ processes, five times:
   --full     a backfill, for comparison
 
 and counts the mirror's requests by type (robots.txt, listing/feed/sitemap, article) and
-status. Usage: python bench/incremental.py [SITES_DIR] [--new K]
+status. Then it times the known-URL lookup of one listing page (50 links) on a store of
+--big articles, with the memory it takes (the spider never loads every stored URL).
+Usage: python bench/incremental.py [SITES_DIR] [--new K] [--big N]
 """
 
 from __future__ import annotations
@@ -23,8 +25,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import tomllib
+import tracemalloc
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -34,11 +39,12 @@ sys.path = [entry for entry in sys.path if Path(entry).resolve() != Path(__file_
 
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
 
 from crawler.cli import mirror_sources  # noqa: E402
 from crawler.mirror import SITES_DIR, MirrorServer  # noqa: E402
 from crawler.registry import Source, load_registry  # noqa: E402
-from crawler.storage import Store  # noqa: E402
+from crawler.storage import ArticleRecord, Store  # noqa: E402
 
 console = Console()
 VERBOSE = "-v" in sys.argv
@@ -48,6 +54,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sites", nargs="?", type=Path, default=SITES_DIR)
     parser.add_argument("--new", type=int, default=4, help="new articles to add (k)")
+    parser.add_argument("--big", type=int, default=200_000, help="articles in the big store")
     parser.add_argument("-v", action="store_true", help="print every request")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -67,6 +74,35 @@ def main() -> None:
                                   highlight=False, soft_wrap=True)
                 table.add_row(run, *measure(server, sources, db, run))
         console.print(table)
+        console.print(lookup_cost(Path(tmp) / "big.db", args.big))
+
+
+def lookup_cost(path: Path, size: int) -> Table:
+    """Time Store.known_articles for a 50-link listing page on a store of `size` articles."""
+    store = Store(str(path))
+    store.sync_sources(load_registry().select(["baohatinh"]))
+    now = datetime.now(UTC)
+    with store.transaction() as session:
+        for start in range(0, size, 10_000):
+            session.execute(insert(ArticleRecord), [
+                {"source_id": "baohatinh", "url": f"https://baohatinh.vn/tin/{n}.htm",
+                 "title": "t", "body": "b", "content_hash": f"{n:064d}", "first_seen_at": now,
+                 "last_seen_at": now} for n in range(start, min(start + 10_000, size))])
+    pages = [[f"https://baohatinh.vn/tin/{n}.htm" for n in range(start, start + 50)]
+             for start in range(size - 25, size - 25 + 50 * 100, 50)]  # 25 known, then unknown
+    tracemalloc.start()
+    started = time.perf_counter()
+    found = sum(len(store.known_articles(page)) for page in pages)
+    elapsed = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    megabytes = path.stat().st_size / 1e6
+    table = Table(title=f"Known-URL lookup on a store of {size:,} articles ({megabytes:.0f} MB)")
+    for column in ("listing pages", "links", "known found", "ms per page", "peak memory"):
+        table.add_column(column, justify="right")
+    table.add_row(str(len(pages)), str(50 * len(pages)), str(found),
+                  f"{elapsed / len(pages) * 1000:.2f}", f"{peak / 1024:.0f} KiB")
+    return table
 
 
 def hosts(sites: Path) -> set[str]:
