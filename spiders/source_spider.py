@@ -110,8 +110,10 @@ class SourceSpider(Spider):
     def _article_links(self, urls: Iterable[str]) -> list[tuple[str, str]]:
         """Return (url, canonical url) for the urls whose canonical form is an article's."""
         pairs = ((url, canonical_url(url)) for url in urls)
-        return [(url, canonical) for url, canonical in pairs
-                if self.source.is_article_url(canonical)]
+        links = [(url, canonical) for url, canonical in pairs
+                 if self.source.is_article_url(canonical)]
+        self.crawler.stats.inc_value("tnmt/links", len(links))  # type: ignore[union-attr]
+        return links
 
     def _article_requests(self, links: list[tuple[str, str]],
                           date_hint: datetime | None = None) -> Iterator[Request]:
