@@ -42,6 +42,9 @@ sources_option = click.option(
 mirror_option = click.option(
     "--mirror", metavar="HOST:PORT", default="",
     help="Send every request to an offline mirror served at HOST:PORT.")
+builtin_option = click.option(
+    "--builtin/--no-builtin", default=True, show_default=True,
+    help="Load the shipped registry besides --sources (--no-builtin: only yours).")
 set_option = click.option(
     "--set", "-s", "overrides", metavar="NAME=VALUE", multiple=True,
     callback=lambda _ctx, _param, values: parse_overrides(values),
@@ -51,7 +54,8 @@ set_option = click.option(
 def crawl_options(command: F) -> F:
     """Give a command that crawls its sources, database, mirror and --set options."""
     for option in reversed((click.argument("source_ids", nargs=-1, metavar="[SOURCE]..."),
-                            db_option, sources_option, mirror_option, set_option)):
+                            db_option, sources_option, builtin_option, mirror_option,
+                            set_option)):
         command = option(command)
     return command
 
@@ -92,9 +96,9 @@ def main() -> None:
 @crawl_options
 @fail_cleanly
 def crawl(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path, ...],
-          mirror: str, overrides: dict[str, str]) -> None:
+          builtin: bool, mirror: str, overrides: dict[str, str]) -> None:
     """Crawl the named sources (every enabled one when none is named)."""
-    sources = load_registry(source_dirs).select(source_ids)
+    sources = load_registry(source_dirs, builtin=builtin).select(source_ids)
     results = run_crawl(sources, Store(db), mirror_address=mirror, overrides=overrides,
                         console=err)
     print_summary(results)
@@ -353,21 +357,22 @@ def source_for_url(registry: Registry, url: str) -> Source | None:
 @crawl_options
 @fail_cleanly
 def daemon(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path, ...],
-           mirror: str, overrides: dict[str, str]) -> None:
+           builtin: bool, mirror: str, overrides: dict[str, str]) -> None:
     """Crawl every enabled source (or the named ones) on its schedule, each run in a child
     process, until SIGTERM or SIGINT; SIGHUP re-reads the registry."""
     store = Store(db)
     values = build_settings(store.url, mirror, overrides)
     configure_logging(values.get("TNMT_LOG_FORMAT"), values.get("LOG_LEVEL"))
-    load_registry(source_dirs).select(source_ids)  # unknown names fail now, not at 3 a.m.
+    load_registry(source_dirs, builtin=builtin).select(source_ids)  # fail now, not at 3 a.m.
     if override := values.get("TNMT_SCHEDULE_OVERRIDE"):
         try:
             cron_trigger(override)
         except ValueError as exc:
             fail(f"TNMT_SCHEDULE_OVERRIDE: {exc}")
-    command = CrawlCommand(store.url, tuple(str(path.resolve()) for path in source_dirs), mirror,
+    command = CrawlCommand(store.url, tuple(str(path.resolve()) for path in source_dirs),
+                           builtin, mirror,
                            tuple(f"{name}={value}" for name, value in overrides.items()))
-    config = DaemonConfig.from_settings(values, source_dirs, source_ids, command)
+    config = DaemonConfig.from_settings(values, source_ids, command)
     sys.exit(Daemon(store, config).run())
 
 
@@ -386,13 +391,14 @@ def iso_time(when: datetime | None) -> str | None:
               show_default=True)
 @db_option
 @sources_option
+@builtin_option
 @set_option
 @fail_cleanly
 def status(source_ids: tuple[str, ...], fmt: str, db: str | None, source_dirs: tuple[Path, ...],
-           overrides: dict[str, str]) -> None:
+           builtin: bool, overrides: dict[str, str]) -> None:
     """Show each source's health: last run, last success, last new article, streaks and a
     state (ok, stale, failing, layout-changed)."""
-    registry = load_registry(source_dirs)
+    registry = load_registry(source_dirs, builtin=builtin)
     wanted = {source.id for source in registry.select(source_ids)}
     store = Store(db)
     thresholds = Thresholds.from_settings(build_settings(store.url, overrides=overrides))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -39,7 +38,6 @@ JOBS_TABLE = "apscheduler_jobs"
 class DaemonConfig:
     """What the daemon needs, read once from the options and settings."""
 
-    source_dirs: tuple[Path, ...]
     source_ids: tuple[str, ...]  # only these sources (all enabled ones when empty)
     command: CrawlCommand
     max_crawls: int
@@ -53,10 +51,10 @@ class DaemonConfig:
     schedule_override: str
 
     @classmethod
-    def from_settings(cls, values: Any, source_dirs: tuple[Path, ...],
-                      source_ids: tuple[str, ...], command: CrawlCommand) -> DaemonConfig:
+    def from_settings(cls, values: Any, source_ids: tuple[str, ...],
+                      command: CrawlCommand) -> DaemonConfig:
         """Read the TNMT_DAEMON_* settings from a Scrapy Settings object."""
-        return cls(source_dirs, source_ids, command,
+        return cls(source_ids, command,
                    max_crawls=values.getint("TNMT_DAEMON_MAX_CRAWLS"),
                    jitter=values.getint("TNMT_DAEMON_JITTER"),
                    misfire_grace=values.getint("TNMT_DAEMON_MISFIRE_GRACE"),
@@ -103,10 +101,10 @@ def run_scheduled_crawl(source_id: str) -> None:
     _running.crawl(source_id)
 
 
-def registry_stamp(source_dirs: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:
+def registry_stamp(command: CrawlCommand) -> tuple[tuple[str, int, int], ...]:
     """Return what changes when a registry file is added, removed or edited."""
-    paths = sorted(path for directory in (BUILTIN_SOURCES_DIR, *source_dirs)
-                   for path in Path(directory).glob("*.toml"))
+    dirs = [*([BUILTIN_SOURCES_DIR] if command.builtin else []), *command.source_dirs]
+    paths = sorted(path for directory in dirs for path in Path(directory).glob("*.toml"))
     return tuple((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in paths)
 
 
@@ -132,8 +130,9 @@ class Daemon:
     def load_schedule(self) -> None:
         """Read the registry and make the stored jobs match it."""
         with self._reload_lock:
-            self._stamp = registry_stamp(self.config.source_dirs)
-            registry = load_registry(self.config.source_dirs)
+            self._stamp = registry_stamp(self.config.command)
+            registry = load_registry(self.config.command.source_dirs,
+                                     builtin=self.config.command.builtin)
             self.store.sync_sources(registry.values())
             specs = job_specs(registry, self.config.source_ids, self.config.schedule_override,
                               self.config.jitter)
@@ -149,7 +148,7 @@ class Daemon:
             log_event(logger, "registry not reloaded", logging.ERROR, error=str(exc))
 
     def watch_registry(self) -> None:
-        if registry_stamp(self.config.source_dirs) != self._stamp:
+        if registry_stamp(self.config.command) != self._stamp:
             self.reload()
 
     def run(self) -> int:

@@ -30,6 +30,7 @@ class CrawlCommand:
 
     db_url: str
     source_dirs: Sequence[str] = ()
+    builtin: bool = True  # the shipped registry too
     mirror: str = ""
     overrides: Sequence[str] = ()  # NAME=VALUE
 
@@ -37,6 +38,8 @@ class CrawlCommand:
         argv = [sys.executable, "-m", "crawler", "crawl", source_id, "--db", self.db_url]
         for directory in self.source_dirs:
             argv += ["--sources", directory]
+        if not self.builtin:
+            argv.append("--no-builtin")
         if self.mirror:
             argv += ["--mirror", self.mirror]
         for override in self.overrides:
