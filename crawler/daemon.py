@@ -103,8 +103,8 @@ def run_scheduled_crawl(source_id: str) -> None:
 
 def registry_stamp(command: CrawlCommand) -> tuple[tuple[str, int, int], ...]:
     """Return what changes when a registry file is added, removed or edited."""
-    dirs = [*([BUILTIN_SOURCES_DIR] if command.builtin else []), *command.source_dirs]
-    paths = sorted(path for directory in dirs for path in Path(directory).glob("*.toml"))
+    dirs = [*([BUILTIN_SOURCES_DIR] if command.builtin else []), *map(Path, command.source_dirs)]
+    paths = sorted(path for directory in dirs for path in directory.glob("*.toml"))
     return tuple((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in paths)
 
 
@@ -131,7 +131,7 @@ class Daemon:
         """Read the registry and make the stored jobs match it."""
         with self._reload_lock:
             self._stamp = registry_stamp(self.config.command)
-            registry = load_registry(self.config.command.source_dirs,
+            registry = load_registry(map(Path, self.config.command.source_dirs),
                                      builtin=self.config.command.builtin)
             self.store.sync_sources(registry.values())
             specs = job_specs(registry, self.config.source_ids, self.config.schedule_override,

@@ -288,9 +288,12 @@ class Store:
 
     def mark_runs(self, run_ids: Iterable[int], status: str, message: str) -> None:
         """Give runs a final status decided outside the crawl (timed out, interrupted),
-        keeping what the crawl recorded and adding `message` first."""
+        keeping what the crawl recorded and adding `message` first. Runs the crawl closed
+        itself (ok, partial, failed: it ended before it was stopped) keep their status."""
+        unfinished = CrawlRun.status.in_(("running", "interrupted"))
         with self.transaction() as session:
-            for run in session.scalars(select(CrawlRun).where(CrawlRun.id.in_(list(run_ids)))):
+            for run in session.scalars(select(CrawlRun).where(CrawlRun.id.in_(list(run_ids)),
+                                                              unfinished)):
                 run.status, run.finished_at = status, run.finished_at or now_utc()
                 run.messages = "\n".join(filter(None, [message, run.messages]))[:4000]
 

@@ -88,13 +88,20 @@ def article_url(number: int) -> str:
     return f"https://{HOST}/tin/bai-{number}.html"
 
 
-def publish(site: Site, numbers: range, hang: int | None = None) -> None:
-    """Write articles `numbers` and a listing page linking them all; `hang` never answers."""
+def publish(site: Site, numbers: range) -> None:
+    """Write articles `numbers` and a listing page linking them all."""
     for number in numbers:
         site.write(f"tin/bai-{number}.html", article_page(number))
     site.write("tin-tuc/index.html", listing_page([f"/tin/bai-{n}.html" for n in numbers]))
-    if hang is not None:
-        site.write(f"tin/bai-{hang}.html.delay", "60")
+
+
+def prepare(site: Site, numbers: range, failing: tuple[str, str]) -> tuple[Path, Store]:
+    """Publish articles, inject one failure (a mirror sidecar file: name, content), register
+    the source; return the daemon's log file and the database."""
+    publish(site, numbers)
+    site.write(*failing)
+    site.register(f'start_urls = ["https://{HOST}/tin-tuc/"]')
+    return site.sources.parent / "daemon.log", Store(site.db)
 
 
 def add_source(site: Site, source_id: str, host: str, listing: str) -> None:
@@ -111,16 +118,13 @@ def add_source(site: Site, source_id: str, host: str, listing: str) -> None:
 
 def health(site: Site) -> dict[str, dict[str, Any]]:
     result = run_tnmt("status", "--db", site.db, "--sources", str(site.sources), "--no-builtin",
-                      "--format", "json", "-s", "TNMT_HEALTH_LAYOUT_RUNS=2", check=True)
+                      "--format", "json", "-s", "TNMT_HEALTH_LAYOUT_RUNS=1", check=True)
     return {row["source_id"]: row for row in json.loads(result.stdout)}
 
 
 def test_scheduled_runs_record_a_failure_its_recovery_and_each_new_article_once(
-        site: Site, tmp_path: Path) -> None:
-    log, store = tmp_path / "daemon.log", Store(site.db)
-    publish(site, range(1, 3))
-    site.write("tin-tuc/index.html.status", "500")
-    site.register('start_urls = ["https://snnmt.thu.gov.vn/tin-tuc/"]')
+        site: Site) -> None:
+    log, store = prepare(site, range(1, 3), failing=("tin-tuc/index.html.status", "500"))
     with MirrorServer(site.sites) as server, running_daemon(
             site, server.address, log, TNMT_DAEMON_MAX_CRAWLS="1") as daemon:
         wait_for(lambda: any(run.status == "failed" for run in runs_of(store)),
@@ -131,8 +135,8 @@ def test_scheduled_runs_record_a_failure_its_recovery_and_each_new_article_once(
         # A source added to the registry while the daemon runs: found by the registry watch.
         add_source(site, "snnmt_rong", "snnmt.rong.gov.vn", listing_page([]))
         wait_for(lambda: len(stored_urls(store)) == 3, "the new article 3", log)
-        wait_for(lambda: len([run for run in runs_of(store, "snnmt_rong")
-                              if run.status == "ok"]) >= 2, "two runs of the new source", log)
+        wait_for(lambda: any(run.status == "ok" for run in runs_of(store, "snnmt_rong")),
+                 "a run of the new source", log)
         daemon.stop()
     assert stored_urls(store) == [article_url(n) for n in (1, 2, 3)]
     runs = runs_of(store)
@@ -153,13 +157,11 @@ def test_scheduled_runs_record_a_failure_its_recovery_and_each_new_article_once(
 
 
 def test_sigterm_mid_crawl_stops_within_grace_and_a_restart_runs_the_missed_run_once(
-        site: Site, tmp_path: Path) -> None:
-    log, store = tmp_path / "daemon.log", Store(site.db)
-    publish(site, range(1, 6), hang=4)
-    site.register('start_urls = ["https://snnmt.thu.gov.vn/tin-tuc/"]')
+        site: Site) -> None:
+    log, store = prepare(site, range(1, 6), failing=("tin/bai-4.html.delay", "60"))
     # Fires at two seconds of the minute: one crawl soon, one while the daemon is down.
-    first = int(time.time()) + 5
-    second = first + 9
+    first = int(time.time()) + 4
+    second = first + 8
     schedule = f"{first % 60},{second % 60} * * * * *"
     with MirrorServer(site.sites) as server:
         with running_daemon(site, server.address, log, TNMT_SCHEDULE_OVERRIDE=schedule) as daemon:
@@ -187,11 +189,8 @@ def test_sigterm_mid_crawl_stops_within_grace_and_a_restart_runs_the_missed_run_
 
 
 def test_a_crawl_past_its_time_limit_is_stopped_and_recorded_as_timed_out(
-        site: Site, tmp_path: Path) -> None:
-    log, store = tmp_path / "daemon.log", Store(site.db)
-    publish(site, range(1, 2))
-    site.write("tin-tuc/index.html.delay", "60")
-    site.register('start_urls = ["https://snnmt.thu.gov.vn/tin-tuc/"]')
+        site: Site) -> None:
+    log, store = prepare(site, range(1, 2), failing=("tin-tuc/index.html.delay", "60"))
     with MirrorServer(site.sites) as server, running_daemon(
             site, server.address, log, TNMT_DAEMON_TIME_LIMIT="3") as daemon:
         wait_for(lambda: "daemon started" in log.read_text(), "the daemon to start", log)
