@@ -20,7 +20,7 @@ class LogFormatError(ValueError):
     """TNMT_LOG_FORMAT names no format we have."""
 
 
-def log_event(logger: logging.Logger, message: str, level: int = logging.INFO,
+def log_event(logger: logging.Logger, message: str, level: int = logging.INFO, /,
               **fields: Any) -> None:
     """Log `message` with named fields (source=…, status=…) that stay separate in the output."""
     logger.log(level, message, extra={"fields": fields})
