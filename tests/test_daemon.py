@@ -230,3 +230,15 @@ def test_maintenance_closes_runs_that_no_process_can_still_finish(tmp_path: Path
     assert closed is not None and still_running is not None
     assert (closed.status, closed.messages) == ("interrupted", "no crawl process finished this run")
     assert still_running.status == "running"
+
+
+@pytest.mark.parametrize(("setting", "error"), [
+    ("TNMT_SCHEDULE_OVERRIDE=61 * * * *", "error: TNMT_SCHEDULE_OVERRIDE: Error validating "
+                                          "expression '61'"),
+    ("TNMT_LOG_FORMAT=xml", "error: TNMT_LOG_FORMAT: 'xml' is not one of kv, json"),
+])
+def test_a_daemon_with_a_bad_setting_refuses_to_start_naming_it(
+        tmp_path: Path, setting: str, error: str) -> None:
+    result = run_tnmt("daemon", "--db", str(tmp_path / "t.db"), "-s", setting, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith(error)
