@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -81,7 +82,8 @@ def after_run(store: Store, run_id: int) -> None:
 
 def maintenance(store: Store, config: DaemonConfig) -> None:
     """The periodic job: closes runs left "running" by a crawl process that died with its
-    daemon (started longer ago than any child may live)."""
+    daemon (started longer ago than any child may live; a hand-started `tnmt crawl` running
+    that long is closed too)."""
     longest = timedelta(seconds=config.time_limit + config.stop_timeout + config.grace)
     orphans = store.open_runs_older_than(now_utc() - longest)
     if orphans:
@@ -104,8 +106,12 @@ def run_scheduled_crawl(source_id: str) -> None:
 def registry_stamp(command: CrawlCommand) -> tuple[tuple[str, int, int], ...]:
     """Return what changes when a registry file is added, removed or edited."""
     dirs = [*([BUILTIN_SOURCES_DIR] if command.builtin else []), *map(Path, command.source_dirs)]
-    paths = sorted(path for directory in dirs for path in directory.glob("*.toml"))
-    return tuple((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in paths)
+    stamp = []
+    for path in sorted(path for directory in dirs for path in directory.glob("*.toml")):
+        with suppress(FileNotFoundError):  # removed since the glob: the next poll sees it
+            stat = path.stat()
+            stamp.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(stamp)
 
 
 class Daemon:
