@@ -93,6 +93,10 @@ def streak(runs: Sequence[Run], holds: Callable[[Run], bool]) -> int:
     return count
 
 
+def in_a_row(count: int) -> str:
+    return f"{count} run in a row" if count == 1 else f"{count} runs in a row"
+
+
 def assess(source_id: str, runs: Sequence[Run], last_success_at: datetime | None,
            last_new_article_at: datetime | None, now: datetime,
            thresholds: Thresholds = Thresholds()) -> SourceHealth:
@@ -100,9 +104,9 @@ def assess(source_id: str, runs: Sequence[Run], last_success_at: datetime | None
     failures = streak(runs, lambda run: run.status in FAILURE)
     layout = streak(runs, is_layout_broken)
     if failures >= thresholds.failing_runs:
-        state, reason = "failing", f"{failures} failed runs in a row"
+        state, reason = "failing", f"{in_a_row(failures)} failed"
     elif layout >= thresholds.layout_runs:
-        state, reason = "layout-changed", f"{layout} runs in a row found no readable article"
+        state, reason = "layout-changed", f"{in_a_row(layout)} found no readable article"
     elif last_success_at is None:
         state, reason = "stale", "no successful run yet"
     elif now - last_success_at > thresholds.stale_after:

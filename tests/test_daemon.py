@@ -160,7 +160,7 @@ def test_scheduled_runs_record_a_failure_its_recovery_and_each_new_article_once(
     assert "failed" in table and "HTTP 500 at" in table
     table = run_tnmt("status", "snnmt_rong", "--db", site.db, "--sources", str(site.sources),
                      "--no-builtin", "-s", "TNMT_HEALTH_LAYOUT_RUNS=1", check=True).stdout
-    assert "layout-changed" in table and "1 runs in a row found no readable article" in table
+    assert "layout-changed" in table and "1 run in a row found no readable article" in table
 
 
 def stored_next_run(store: Store) -> float:

@@ -37,8 +37,8 @@ def test_failures_in_a_row_are_failing_and_one_success_ends_the_streak() -> None
 def test_interrupted_and_running_runs_neither_break_nor_extend_a_streak() -> None:
     runs = [run("running"), run("failed"), run("interrupted"), run("failed"), run("failed")]
     health = assess("s", runs, NOW, None, NOW, THRESHOLDS)
-    assert (health.state, health.failure_streak, health.last_run_status) == (
-        "failing", 3, "running")
+    assert (health.state, health.failure_streak, health.last_run_status, health.reason) == (
+        "failing", 3, "running", "3 runs in a row failed")
 
 
 def test_listing_pages_without_links_for_runs_in_a_row_is_layout_changed() -> None:
