@@ -58,13 +58,26 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(event_fields(record), ensure_ascii=False, default=str)
 
 
+class StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at the time, so lines logged while rich shows live
+    progress (which redirects sys.stderr) print above it instead of through it."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def configure_logging(fmt: str, level: str = "WARNING") -> None:
     """Send every log line to stderr in `fmt` ("kv" or "json"): libraries from `level` up,
     our own events (the "tnmt" loggers) from INFO up."""
     if fmt not in FORMATS:
         raise LogFormatError(f"TNMT_LOG_FORMAT: {fmt!r} is not one of {', '.join(FORMATS)}")
     threshold = logging.getLevelName(level.upper()) if isinstance(level, str) else level
-    handler = logging.StreamHandler(sys.stderr)
+    handler = StderrHandler()
     handler.setFormatter(JsonFormatter() if fmt == "json" else KeyValueFormatter())
     # Filtered at the handler: Scrapy sets its own loggers' levels (DEBUG) when it starts.
     handler.addFilter(lambda record: record.levelno >= threshold or (
