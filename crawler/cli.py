@@ -18,13 +18,18 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from crawler import settings
-from crawler.crawl import CrawlResult, run_crawl
+from crawler.crawl import CrawlResult, build_settings, run_crawl
+from crawler.daemon import Daemon, DaemonConfig
 from crawler.dates import VN_TZ, parse_date
 from crawler.export import EXPORTERS, article_record
 from crawler.extraction import extract_article
+from crawler.health import Thresholds, source_health
+from crawler.logs import LogFormatError, configure_logging
 from crawler.mirror import MirrorServer, mirrored_hosts
 from crawler.registry import Registry, RegistryError, Source, load_registry, load_source
-from crawler.storage import StorageError, Store
+from crawler.runner import CrawlCommand
+from crawler.storage import StorageError, Store, now_utc
+from scheduler import cron_trigger
 
 F = TypeVar("F", bound=Callable[..., Any])
 out = Console()
@@ -36,6 +41,26 @@ db_option = click.option(
 sources_option = click.option(
     "--sources", "source_dirs", metavar="DIR", multiple=True,
     type=click.Path(path_type=Path), help="Extra directory of source TOML files (repeatable).")
+
+mirror_option = click.option(
+    "--mirror", metavar="HOST:PORT", default="",
+    help="Send every request to an offline mirror served at HOST:PORT.")
+builtin_option = click.option(
+    "--builtin/--no-builtin", default=True, show_default=True,
+    help="Load the shipped registry besides --sources (--no-builtin: only yours).")
+set_option = click.option(
+    "--set", "-s", "overrides", metavar="NAME=VALUE", multiple=True,
+    callback=lambda _ctx, _param, values: parse_overrides(values),
+    help="Override a setting of crawler/settings.py (repeatable).")
+
+
+def crawl_options(command: F) -> F:
+    """Give a command that crawls its sources, database, mirror and --set options."""
+    for option in reversed((click.argument("source_ids", nargs=-1, metavar="[SOURCE]..."),
+                            db_option, sources_option, builtin_option, mirror_option,
+                            set_option)):
+        command = option(command)
+    return command
 
 
 def print_error(message: str) -> None:
@@ -56,7 +81,7 @@ def fail_cleanly(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (RegistryError, StorageError) as exc:
+        except (RegistryError, StorageError, LogFormatError) as exc:
             fail(str(exc))
 
     return wrapper  # type: ignore[return-value]
@@ -71,25 +96,19 @@ def main() -> None:
 # --- crawling -------------------------------------------------------------------------------
 
 @main.command()
-@click.argument("source_ids", nargs=-1, metavar="[SOURCE]...")
-@db_option
-@sources_option
-@click.option("--mirror", metavar="HOST:PORT", default="",
-              help="Send every request to an offline mirror served at HOST:PORT.")
-@click.option("--set", "-s", "overrides", metavar="NAME=VALUE", multiple=True,
-              callback=lambda _ctx, _param, values: parse_overrides(values),
-              help="Override a setting of crawler/settings.py (repeatable).")
+@crawl_options
 @click.option("--full", is_flag=True,
               help="Backfill: fetch listings and stored articles again, up to max_pages.")
 @click.option("--since", metavar="DATE",
               help="Backfill articles published since DATE (paginate back to it).")
 @fail_cleanly
 def crawl(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path, ...],
-          mirror: str, overrides: dict[str, Any], full: bool, since: str | None) -> None:
+          builtin: bool, mirror: str, overrides: dict[str, Any], full: bool,
+          since: str | None) -> None:
     """Crawl the named sources (every enabled one when none is named): only what is new,
     unless --full or --since asks for a backfill."""
     overrides |= backfill_overrides(full, parse_since(since))
-    sources = load_registry(source_dirs).select(source_ids)
+    sources = load_registry(source_dirs, builtin=builtin).select(source_ids)
     results = run_crawl(sources, Store(db), mirror_address=mirror, overrides=overrides,
                         console=err)
     print_summary(results)
@@ -382,3 +401,111 @@ def extract(file: Any, url: str, source_id: str | None, fmt: str,
 def source_for_url(registry: Registry, url: str) -> Source | None:
     """Return the registry source whose article pattern matches `url`, if any."""
     return next((source for source in registry.values() if source.is_article_url(url)), None)
+
+
+# --- the daemon, run history and source health ----------------------------------------------
+
+@main.command()
+@crawl_options
+@fail_cleanly
+def daemon(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path, ...],
+           builtin: bool, mirror: str, overrides: dict[str, str]) -> None:
+    """Crawl every enabled source (or the named ones) on its schedule, each run in a child
+    process, until SIGTERM or SIGINT; SIGHUP re-reads the registry."""
+    store = Store(db)
+    values = build_settings(store.url, mirror, overrides)
+    configure_logging(values.get("TNMT_LOG_FORMAT"), values.get("LOG_LEVEL"))
+    load_registry(source_dirs, builtin=builtin).select(source_ids)  # fail now, not at 3 a.m.
+    if override := values.get("TNMT_SCHEDULE_OVERRIDE"):
+        try:
+            cron_trigger(override)
+        except ValueError as exc:
+            fail(f"TNMT_SCHEDULE_OVERRIDE: {exc}")
+    command = CrawlCommand(store.url, tuple(str(path.resolve()) for path in source_dirs),
+                           builtin, mirror,
+                           tuple(f"{name}={value}" for name, value in overrides.items()))
+    config = DaemonConfig.from_settings(values, source_ids, command)
+    sys.exit(Daemon(store, config).run())
+
+
+def local_time(when: datetime | None) -> str:
+    """Return a stored time as Vietnam's wall-clock time, or '-'."""
+    return when.astimezone(VN_TZ).strftime("%Y-%m-%d %H:%M:%S") if when else "-"
+
+
+def iso_time(when: datetime | None) -> str | None:
+    return when.isoformat() if when else None
+
+
+@main.command()
+@click.argument("source_ids", nargs=-1, metavar="[SOURCE]...")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@db_option
+@sources_option
+@builtin_option
+@set_option
+@fail_cleanly
+def status(source_ids: tuple[str, ...], fmt: str, db: str | None, source_dirs: tuple[Path, ...],
+           builtin: bool, overrides: dict[str, str]) -> None:
+    """Show each source's health: last run, last success, last new article, streaks and a
+    state (ok, stale, failing, layout-changed)."""
+    registry = load_registry(source_dirs, builtin=builtin)
+    wanted = {source.id for source in registry.select(source_ids)}
+    store = Store(db)
+    thresholds = Thresholds.from_settings(build_settings(store.url, overrides=overrides))
+    rows = [health for health in source_health(store, registry, now_utc(), thresholds)
+            if health.source_id in wanted]
+    if fmt == "json":
+        click.echo(json.dumps([{**health.__dict__, **{
+            key: iso_time(getattr(health, key))
+            for key in ("last_run_at", "last_success_at", "last_new_article_at")}}
+            for health in rows], ensure_ascii=False, indent=2))
+        return
+    table = Table(title="Source health")
+    for column in ("source", "state", "last run", "last success", "last new article",
+                   "failures", "zero-yield", "why"):
+        table.add_column(column, no_wrap=column != "why",
+                         justify="right" if column in ("failures", "zero-yield") else "left")
+    for health in rows:
+        last_run = f"{local_time(health.last_run_at)} {health.last_run_status}".strip()
+        table.add_row(health.source_id, health.state, last_run,
+                      local_time(health.last_success_at), local_time(health.last_new_article_at),
+                      str(health.failure_streak), str(health.zero_yield_streak), health.reason)
+    out.print(table)
+
+
+RUN_COUNTS = ("pages", "new", "updated", "duplicates", "dropped", "errors")
+
+
+@main.command()
+@click.option("--source", "source_ids", multiple=True, help="Only this source (repeatable).")
+@click.option("--limit", default=20, show_default=True, help="At most this many.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@db_option
+@fail_cleanly
+def runs(source_ids: tuple[str, ...], limit: int, fmt: str, db: str | None) -> None:
+    """List recent crawl runs, newest first."""
+    rows = Store(db).runs(limit=limit, source_ids=source_ids)
+    if fmt == "json":
+        click.echo(json.dumps([run_record(run) for run in rows], ensure_ascii=False, indent=2))
+        return
+    table = Table(title="Crawl runs")
+    for column in ("id", "source", "started", "took", "status", *RUN_COUNTS):
+        table.add_column(column, no_wrap=True, justify="right" if column in RUN_COUNTS else "left")
+    table.add_column("first message", overflow="fold")
+    for run in rows:
+        took = (f"{(run.finished_at - run.started_at).total_seconds():.0f} s"
+                if run.finished_at else "-")
+        table.add_row(str(run.id), run.source_id, local_time(run.started_at), took, run.status,
+                      *(str(getattr(run, name)) for name in RUN_COUNTS),
+                      run.messages.split("\n", 1)[0])
+    out.print(table)
+
+
+def run_record(run: Any) -> dict[str, Any]:
+    """Return a crawl_runs row as plain JSON values."""
+    return {column.name: (iso_time(value) if isinstance(value, datetime) else value)
+            for column in run.__table__.columns
+            for value in [getattr(run, column.name)]}

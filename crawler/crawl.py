@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,10 +15,13 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler import settings as tnmt_settings
+from crawler.logs import LOGGER_NAME, configure_logging, log_event
 from crawler.registry import Source
 from crawler.runs import dropped_reasons, run_counts, run_status
 from crawler.storage import RunCounts, Store
 from spiders.source_spider import SourceSpider
+
+logger = logging.getLogger(f"{LOGGER_NAME}.crawl")
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ def run_crawl(sources: list[Source], store: Store, *, mirror_address: str = "",
     """
     store.sync_sources(sources)
     crawl_settings = build_settings(store.url, mirror_address, overrides)
+    # Our structured lines on stderr instead of Scrapy's own root handler.
+    configure_logging(crawl_settings.get("TNMT_LOG_FORMAT"), crawl_settings.get("LOG_LEVEL"))
     process = CrawlerProcess(crawl_settings)
     crawlers: list[tuple[Source, Crawler]] = []
     for source in sources:
@@ -65,7 +71,11 @@ def run_crawl(sources: list[Source], store: Store, *, mirror_address: str = "",
         crawlers.append((source, crawler))
     with _progress(crawlers, console or Console(stderr=True)):
         process.start()
-    return [_result(source, crawler) for source, crawler in crawlers]
+    results = [_result(source, crawler) for source, crawler in crawlers]
+    for result in results:
+        log_event(logger, "crawl finished", source=result.source_id, status=result.status,
+                  **result.counts.__dict__)
+    return results
 
 
 def _result(source: Source, crawler: Crawler) -> CrawlResult:
@@ -80,7 +90,11 @@ def _result(source: Source, crawler: Crawler) -> CrawlResult:
 
 @contextmanager
 def _progress(crawlers: list[tuple[Source, Crawler]], console: Console) -> Iterator[None]:
-    """Show one live line per source: pages fetched, articles new, dropped, duplicates."""
+    """Show one live line per source: pages fetched, articles new, dropped, duplicates
+    (on a terminal only: under cron or the daemon the log lines say it)."""
+    if not console.is_terminal:
+        yield
+        return
     progress = Progress(TextColumn("{task.description:<28}"), BarColumn(bar_width=None),
                         TextColumn("{task.fields[summary]}"), TimeElapsedColumn(),
                         console=console, transient=False)

@@ -6,6 +6,9 @@ from scrapy.crawler import Crawler
 
 from crawler.storage import RunCounts
 
+# Drop reasons that mean "this page had no article we could read" (not: off topic).
+EXTRACTION_FAILURES = ("no_article", "extraction_error", "no_title", "body_too_short")
+
 
 def run_counts(crawler: Crawler) -> RunCounts:
     """Read what a crawl did from its stats."""
@@ -16,7 +19,13 @@ def run_counts(crawler: Crawler) -> RunCounts:
     return RunCounts(pages=stats.get("tnmt/pages", 0), new=stats.get("tnmt/new", 0),
                      duplicates=stats.get("tnmt/duplicate", 0),
                      dropped=stats.get("tnmt/dropped", 0),
-                     errors=stats.get("tnmt/errors", 0) + crashes)
+                     errors=stats.get("tnmt/errors", 0) + crashes,
+                     updated=stats.get("tnmt/updated", 0),
+                     discovery_pages=sum(stats.get(f"tnmt/{kind}", 0)
+                                         for kind in ("listing_pages", "feeds", "sitemaps")),
+                     links=stats.get("tnmt/links", 0),
+                     extract_failed=sum(stats.get(f"tnmt/dropped/{reason}", 0)
+                                        for reason in EXTRACTION_FAILURES))
 
 
 def dropped_reasons(crawler: Crawler) -> list[tuple[str, int]]:

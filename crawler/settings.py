@@ -80,3 +80,36 @@ TNMT_REVISIT_INTERVAL_HOURS = 6.0
 TNMT_REVISIT_LIMIT = 200
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
+
+# --- The daemon (`tnmt daemon`), run health and logs ----------------------------------------
+
+# Crawls running at once, across all sources (the scheduler's worker pool).
+TNMT_DAEMON_MAX_CRAWLS = 2
+# Each scheduled start moves by up to this many seconds at random, so sources sharing a cron
+# line (and a restart's catch-up runs) do not all start in the same second.
+TNMT_DAEMON_JITTER = 120
+# A run missed while the daemon was down is run once on start if it is at most this late.
+TNMT_DAEMON_MISFIRE_GRACE = 6 * 3600
+# A crawl child running longer than this is stopped and its run recorded as "timed_out".
+TNMT_DAEMON_TIME_LIMIT = 30 * 60
+# A child asked to stop (SIGTERM) that is still alive after this long is killed (SIGKILL).
+TNMT_DAEMON_STOP_TIMEOUT = 15
+# On SIGTERM/SIGINT the daemon lets running crawls finish for this long, then stops them.
+TNMT_DAEMON_GRACE = 60
+# How often the daemon looks for changed registry files (SIGHUP re-reads at once).
+TNMT_DAEMON_REGISTRY_POLL = 30
+# How often the daemon's maintenance job runs (crawler/daemon.py maintenance()).
+TNMT_DAEMON_MAINTENANCE_INTERVAL = 3600
+# One cron line for every source instead of each registry schedule: 5 fields, or 6 with a
+# seconds field first ("*/5 * * * * *": every 5 seconds, for tests and benchmarks).
+TNMT_SCHEDULE_OVERRIDE = ""
+
+# Source health (`tnmt status`, crawler/health.py).
+TNMT_HEALTH_FAILING_RUNS = 3  # this many failed/timed-out runs in a row: "failing"
+TNMT_HEALTH_LAYOUT_RUNS = 3  # this many runs in a row finding no links/articles: "layout-changed"
+TNMT_HEALTH_STALE_HOURS = 24  # no successful run for this long: "stale"
+
+# Logs on stderr, one event a line: "kv" (key=value) or "json" (crawler/logs.py installs
+# the handler, so Scrapy must not install its own).
+TNMT_LOG_FORMAT = "kv"
+LOG_INSTALL_ROOT_HANDLER = False

@@ -148,6 +148,13 @@ class CrawlRun(Base):
     dropped: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     messages: Mapped[str] = mapped_column(Text, default="")
+    # Run history and health (crawler/health.py): stored versions, discovery pages (listing
+    # pages, feeds, sitemaps) that answered, article links they gave, article pages whose
+    # extraction failed. Together they tell a changed layout from a quiet news day.
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    discovery_pages: Mapped[int] = mapped_column(Integer, default=0)
+    links: Mapped[int] = mapped_column(Integer, default=0)
+    extract_failed: Mapped[int] = mapped_column(Integer, default=0)
 
 
 # --- incremental crawling and updates ---------------------------------------------------
@@ -205,6 +212,10 @@ class RunCounts:
     duplicates: int = 0
     dropped: int = 0
     errors: int = 0
+    updated: int = 0
+    discovery_pages: int = 0
+    links: int = 0
+    extract_failed: int = 0
 
 
 def resolve_db_url(db: str | None) -> str:
@@ -297,9 +308,10 @@ class Store:
                                                               source.status)
                 session.add(record)
 
-    def start_run(self, source_id: str) -> int:
+    def start_run(self, source_id: str, started_at: datetime | None = None) -> int:
         with self.transaction() as session:
-            run = CrawlRun(source_id=source_id, started_at=now_utc(), status="running")
+            run = CrawlRun(source_id=source_id, started_at=started_at or now_utc(),
+                           status="running")
             session.add(run)
             session.flush()
             return run.id
@@ -313,9 +325,49 @@ class Store:
                         **counts.__dict__)
             )
 
-    def runs(self, limit: int = 20) -> list[CrawlRun]:
+    def runs(self, limit: int = 20, source_ids: Iterable[str] = (),
+             since: datetime | None = None, statuses: Iterable[str] = ()) -> list[CrawlRun]:
+        """Return the latest runs first, of some sources and statuses, started at or after
+        `since`."""
+        query = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)
+        if source_ids := list(source_ids):
+            query = query.where(CrawlRun.source_id.in_(source_ids))
+        if statuses := list(statuses):
+            query = query.where(CrawlRun.status.in_(statuses))
+        if since is not None:
+            query = query.where(CrawlRun.started_at >= since)
         with self.reading() as session:
-            return list(session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)))
+            return list(session.scalars(query))
+
+    # --- run history: what the daemon records, what health reads ----------------------
+
+    def get_run(self, run_id: int) -> CrawlRun | None:
+        with self.reading() as session:
+            return session.get(CrawlRun, run_id)
+
+    def mark_runs(self, run_ids: Iterable[int], status: str, message: str) -> None:
+        """Give runs a final status decided outside the crawl (timed out, interrupted),
+        keeping what the crawl recorded and adding `message` first. Runs the crawl closed
+        itself (ok, partial, failed: it ended before it was stopped) keep their status."""
+        unfinished = CrawlRun.status.in_(("running", "interrupted"))
+        with self.transaction() as session:
+            for run in session.scalars(select(CrawlRun).where(CrawlRun.id.in_(list(run_ids)),
+                                                              unfinished)):
+                run.status, run.finished_at = status, run.finished_at or now_utc()
+                run.messages = "\n".join(filter(None, [message, run.messages]))[:4000]
+
+    def open_runs_older_than(self, started_before: datetime) -> list[int]:
+        """Return the runs still "running" that started before `started_before`."""
+        with self.reading() as session:
+            return list(session.scalars(select(CrawlRun.id).where(
+                CrawlRun.status == "running", CrawlRun.started_at < started_before)))
+
+    def last_article_times(self) -> dict[str, datetime]:
+        """Return when each source's newest article was first stored."""
+        query = select(ArticleRecord.source_id, func.max(ArticleRecord.first_seen_at)).group_by(
+            ArticleRecord.source_id)
+        with self.reading() as session:
+            return {source_id: when for source_id, when in session.execute(query)}
 
     # --- dedupe lookups ---------------------------------------------------------------
 

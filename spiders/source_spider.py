@@ -84,8 +84,7 @@ class SourceSpider(Spider):
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
         """Follow the article links of a listing page, then its next page."""
-        self._count("listing_pages")
-        if response.status == 304 or not isinstance(response, TextResponse):
+        if not self._read_discovery_page(response, "listing_pages"):
             return  # unchanged since the last run: nothing new on it, nor after it
         selector = self.source.selectors.links or "a"
         hrefs = response.css(f"{selector}::attr(href)").getall()
@@ -137,8 +136,7 @@ class SourceSpider(Spider):
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         """Follow the article links of an RSS or Atom feed."""
-        self._count("feeds")
-        if response.status == 304 or not isinstance(response, TextResponse):
+        if not self._read_discovery_page(response, "feeds"):
             return
         response.selector.remove_namespaces()
         dated = []
@@ -150,8 +148,7 @@ class SourceSpider(Spider):
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         """Follow a sitemap index's sitemaps and a sitemap's article URLs."""
-        self._count("sitemaps")
-        if response.status == 304:
+        if not self._read_discovery_page(response, "sitemaps"):
             return
         try:
             sitemap = Sitemap(response.body)
@@ -171,8 +168,10 @@ class SourceSpider(Spider):
     def _article_links(self, urls: Iterable[str]) -> list[tuple[str, str]]:
         """Return (url, canonical url) for the urls whose canonical form is an article's."""
         pairs = ((url, canonical_url(url)) for url in urls)
-        return [(url, canonical) for url, canonical in pairs
-                if self.source.is_article_url(canonical)]
+        links = [(url, canonical) for url, canonical in pairs
+                 if self.source.is_article_url(canonical)]
+        self.crawler.stats.inc_value("tnmt/links", len(links))  # type: ignore[union-attr]
+        return links
 
     def _dated_article_requests(self, dated: Iterable[tuple[str, datetime | None]]
                                 ) -> Iterator[Request]:
@@ -254,6 +253,15 @@ class SourceSpider(Spider):
         url = request.meta.get("mirror_original_url", request.url) if request else "?"
         reason = f"HTTP {response.status}" if response is not None else failure.getErrorMessage()
         self._note_error(f"{reason} at {url}")
+
+    def _read_discovery_page(self, response: Response, kind: str) -> bool:
+        """Count a feed, sitemap or listing page under `kind` when it has content to read;
+        a 304 is counted apart, so that health never takes "unchanged" for "no links"."""
+        if response.status == 304:
+            self._count(f"not_modified/{kind}")
+            return False
+        self._count(kind)
+        return kind == "sitemaps" or isinstance(response, TextResponse)
 
     def _note_error(self, message: str) -> None:
         self._count("errors")

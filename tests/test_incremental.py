@@ -12,7 +12,9 @@ import pytest
 from test_spider import HOST, Site, article_page, listing_page
 
 from conftest import run_tnmt
+from crawler.health import is_layout_broken
 from crawler.mirror import MirrorServer
+from crawler.storage import Store
 
 EVERY_YOUNG_ARTICLE_NOW = ("--set", "TNMT_REVISIT_MAX_AGE_DAYS=100000",
                            "--set", "TNMT_REVISIT_INTERVAL_HOURS=0")
@@ -95,6 +97,11 @@ def test_a_changing_site_is_crawled_incrementally(news_site: Site) -> None:
     assert article_requests(site) == {}
     assert listing_requests(site) == {"trang-1.html": 304}
     assert {status for path, status in site.requests if "robots.txt" not in path} == {304}
+    # ...and an unchanged listing is not a listing without links: health must not read
+    # a quiet site as a changed layout.
+    steady_run = Store(site.db).runs(limit=1)[0]
+    assert (steady_run.status, steady_run.discovery_pages, steady_run.links) == ("ok", 0, 0)
+    assert not is_layout_broken(steady_run)
 
     # A new article on top pushes the others down a page; article 2 is edited.
     site.write("tin/bai-4.html", article_page(4))

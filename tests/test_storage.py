@@ -132,3 +132,23 @@ def test_naive_datetimes_are_refused(store: Store) -> None:
     with pytest.raises(StorageError, match="naive datetimes are not stored"):
         add(store, naive)
     assert store.count_articles() == 0
+
+
+def test_run_history_filters_marks_and_finds_orphans(store: Store) -> None:
+    old = store.start_run("bonnmt", datetime(2026, 1, 1, tzinfo=VN_TZ))
+    done = store.start_run("bonnmt")
+    store.finish_run(done, "ok", RunCounts(pages=2, new=1, updated=1, discovery_pages=1,
+                                           links=3))
+    stopped = store.start_run("bonnmt")
+    assert store.open_runs_older_than(datetime(2026, 2, 1, tzinfo=VN_TZ)) == [old]
+    store.mark_runs([old, done, stopped], "interrupted", "stopped: the daemon was shutting down")
+    by_id = {run.id: run for run in store.runs(source_ids=["bonnmt"])}
+    assert by_id[done].status == "ok"  # closed by its crawl: kept
+    assert (by_id[old].status, by_id[old].messages) == (
+        "interrupted", "stopped: the daemon was shutting down")
+    assert by_id[stopped].finished_at is not None
+    assert (by_id[done].updated, by_id[done].links) == (1, 3)
+    assert [run.id for run in store.runs(statuses=["ok"])] == [done]
+    assert store.runs(since=datetime.now(VN_TZ)) == []
+    add(store, make_article("https://mae.gov.vn/a-1.htm"))
+    assert set(store.last_article_times()) == {"bonnmt"}

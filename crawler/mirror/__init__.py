@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import threading
+import time
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -76,8 +77,10 @@ def resolve(sites_dir: Path, host: str, path: str, query: str) -> Reply:
 
 def _file_reply(site: Path, target: Path, status: int) -> Reply:
     target = target.resolve()
-    if not target.is_file() or site not in target.parents or target.name == "routes.toml":
+    if (not target.is_file() or site not in target.parents or target.name == "routes.toml"
+            or target.suffix in INJECTION_SUFFIXES):
         return Reply(404, b"not found")
+    status = injected_status(target) or status
     content_type = CONTENT_TYPES.get(target.suffix.lower()) or (
         "text/html; charset=utf-8" if not target.suffix
         else mimetypes.guess_type(target.name)[0] or "application/octet-stream"
@@ -110,6 +113,22 @@ def not_modified(headers: Mapping[str, str], request_headers: Any) -> bool:
             parsedate_to_datetime(headers["Last-Modified"]) <= parsedate_to_datetime(since))
     except (TypeError, ValueError):
         return False
+
+
+# --- Failure injection, for tests: sidecar files next to a served file -------------------
+# <file>.status holds an HTTP status the file is served with instead (e.g. 500), and
+# <file>.delay a number of seconds to wait before answering. Both are read on every request,
+# so a test makes a page fail, hang or recover by writing or deleting the sidecar.
+INJECTION_SUFFIXES = (".status", ".delay")
+
+
+def injected_status(target: Path) -> int | None:
+    """Wait as long as `target`'s .delay sidecar says; return its .status sidecar's code."""
+    delay, status = target.with_name(target.name + ".delay"), target.with_name(
+        target.name + ".status")
+    if delay.is_file():
+        time.sleep(float(delay.read_text().strip() or 0))
+    return int(status.read_text().strip()) if status.is_file() else None
 
 
 class _Handler(BaseHTTPRequestHandler):
