@@ -15,13 +15,23 @@ from rich.console import Console
 from rich.table import Table
 
 from crawler import settings
+from crawler.alerts import (
+    AlertRulesError,
+    Delivery,
+    alert_new_articles,
+    configured_rules,
+    deliver_pending,
+    outbox,
+    redacted,
+    send_samples,
+)
 from crawler.crawl import CrawlResult, run_crawl
 from crawler.dates import VN_TZ, parse_date
 from crawler.export import EXPORTERS, article_record
 from crawler.extraction import extract_article
 from crawler.mirror import MirrorServer, mirrored_hosts
 from crawler.registry import Registry, RegistryError, Source, load_registry, load_source
-from crawler.storage import StorageError, Store
+from crawler.storage import StorageError, Store, now_utc
 
 F = TypeVar("F", bound=Callable[..., Any])
 out = Console()
@@ -33,6 +43,10 @@ db_option = click.option(
 sources_option = click.option(
     "--sources", "source_dirs", metavar="DIR", multiple=True,
     type=click.Path(path_type=Path), help="Extra directory of source TOML files (repeatable).")
+alerts_option = click.option(
+    "--alerts", "alerts_file", metavar="FILE", envvar=settings.ALERTS_FILE_ENV, show_envvar=True,
+    help=f"Alert rules file, see docs/ALERTS.md [default: {settings.DEFAULT_ALERTS_PATH} "
+         "if it exists]")
 
 
 def print_error(message: str) -> None:
@@ -53,7 +67,7 @@ def fail_cleanly(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (RegistryError, StorageError) as exc:
+        except (RegistryError, StorageError, AlertRulesError) as exc:
             fail(str(exc))
 
     return wrapper  # type: ignore[return-value]
@@ -76,14 +90,21 @@ def main() -> None:
 @click.option("--set", "-s", "overrides", metavar="NAME=VALUE", multiple=True,
               callback=lambda _ctx, _param, values: parse_overrides(values),
               help="Override a setting of crawler/settings.py (repeatable).")
+@alerts_option
 @fail_cleanly
 def crawl(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path, ...],
-          mirror: str, overrides: dict[str, str]) -> None:
+          mirror: str, overrides: dict[str, str], alerts_file: str | None) -> None:
     """Crawl the named sources (every enabled one when none is named)."""
     sources = load_registry(source_dirs).select(source_ids)
-    results = run_crawl(sources, Store(db), mirror_address=mirror, overrides=overrides,
+    rules = configured_rules(alerts_file, overrides.get("TNMT_ALERTS_FILE",
+                                                        settings.TNMT_ALERTS_FILE))
+    store, started = Store(db), now_utc()
+    results = run_crawl(sources, store, mirror_address=mirror, overrides=overrides,
                         console=err)
     print_summary(results)
+    if rules is not None:
+        print_deliveries(alert_new_articles(store, rules, started, [s.id for s in sources],
+                                            now_utc()))
     exit_if_failed(results)
 
 
@@ -331,3 +352,77 @@ def extract(file: Any, url: str, source_id: str | None, fmt: str,
 def source_for_url(registry: Registry, url: str) -> Source | None:
     """Return the registry source whose article pattern matches `url`, if any."""
     return next((source for source in registry.values() if source.is_article_url(url)), None)
+
+
+# --- alerts ---------------------------------------------------------------------------------
+
+@main.group()
+def alerts() -> None:
+    """Alert rules, their destinations and the outbox (docs/ALERTS.md)."""
+
+
+@alerts.command("test")
+@alerts_option
+@click.option("--rule", "rule_names", metavar="NAME", multiple=True,
+              help="Only this rule's destinations (repeatable).")
+@fail_cleanly
+def alerts_test(alerts_file: str | None, rule_names: tuple[str, ...]) -> None:
+    """Send a sample alert to each destination of the rules and show what each did."""
+    rules = configured_rules(alerts_file)
+    if rules is None:
+        fail(f"no alert rules: pass --alerts FILE, set {settings.ALERTS_FILE_ENV} or write "
+             f"{settings.DEFAULT_ALERTS_PATH}")
+    results = send_samples(rules, rule_names)
+    table = Table(title="Sample alerts")
+    for column in ("rule", "destination", "result", "error"):
+        table.add_column(column, overflow="fold")
+    for rule, destination, error in results:
+        table.add_row(rule, destination, "failed" if error else "sent", error)
+    out.print(table)
+    failed = [(rule, destination) for rule, destination, error in results if error]
+    if failed:
+        fail(f"{len(failed)} of {len(results)} destinations failed, first {failed[0][1]} "
+             f"(rule {failed[0][0]})")
+
+
+@alerts.command("list")
+@click.option("--status", type=click.Choice(["pending", "sent", "failed"]),
+              help="Only alerts in this state.")
+@click.option("--limit", default=50, show_default=True, help="At most this many (0: all).")
+@db_option
+@fail_cleanly
+def alerts_list(status: str | None, limit: int, db: str | None) -> None:
+    """Show the outbox: queued alerts, newest first, and how their delivery went."""
+    table = Table(title="Alert outbox")
+    for column in ("id", "rule", "event", "destination", "status", "attempts", "when"):
+        table.add_column(column, no_wrap=column != "destination", overflow="fold")
+    table.add_column("last error", overflow="fold")
+    rows = outbox(Store(db), status, limit or None)
+    for row in rows:
+        when = row.sent_at if row.status == "sent" else row.next_attempt_at
+        table.add_row(str(row.id), row.rule, row.event, redacted(row.destination), row.status,
+                      str(row.attempts), f"{when:%Y-%m-%d %H:%M:%S}" if when else "",
+                      row.last_error)
+    table.caption = f"{len(rows)} shown"
+    out.print(table)
+
+
+@alerts.command("deliver")
+@db_option
+@fail_cleanly
+def alerts_deliver(db: str | None) -> None:
+    """Send the queued alerts that are due now (failed ones are retried with backoff)."""
+    print_deliveries(deliver_pending(Store(db), now_utc()))
+
+
+def print_deliveries(deliveries: list[Delivery]) -> None:
+    """Print one row per delivery attempt: rule, destination, status, attempts, error."""
+    table = Table(title="Alerts")
+    for column in ("id", "rule", "destination", "status", "attempts", "error"):
+        table.add_column(column, overflow="fold")
+    for delivery in deliveries:
+        table.add_row(str(delivery.id), delivery.rule, delivery.destination, delivery.status,
+                      str(delivery.attempts), delivery.error)
+    sent = sum(delivery.status == "sent" for delivery in deliveries)
+    table.caption = f"{sent} sent, {len(deliveries) - sent} not delivered"
+    out.print(table)

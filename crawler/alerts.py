@@ -1,0 +1,442 @@
+"""Alerts: rules read from a TOML file, an outbox table, delivery through Apprise.
+
+Keyword rules match articles new in a crawl; health rules match a source's change of state.
+Each match is queued once per (rule, event, destination) in the `alert_outbox` table, with
+the message rendered at queue time, and `deliver_pending` sends what is due, retrying with
+exponential backoff. A row is claimed before it is sent, so two deliverers never send it
+twice; a crash between sending and recording the success sends it once more on the next
+delivery (at least once, never lost).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import apprise
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from crawler import settings
+from crawler.article import normalise_text
+from crawler.registry import SOURCE_ID_PATTERN
+from crawler.registry import _describe as describe_error
+from crawler.relevance import matched_keywords
+from crawler.storage import (
+    AlertHealthState,
+    AlertOutbox,
+    ArticleRecord,
+    SourceRecord,
+    StorageError,
+    Store,
+)
+
+HealthState = Literal["ok", "stale", "failing", "layout-changed"]
+HEALTH_STATES: tuple[HealthState, ...] = ("ok", "stale", "failing", "layout-changed")
+JSON_SCHEMES = ("json", "jsons")  # webhooks that get the alert as a JSON document
+
+
+class AlertRulesError(ValueError):
+    """A rules file that cannot be used; the message names the file, the field and why."""
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+def _check_destination(url: str) -> str:
+    if len(url) > 1000 or apprise.Apprise.instantiate(url) is None:
+        raise ValueError(f"not a destination URL Apprise understands: {redacted(url)!r}")
+    return url
+
+
+Destination = Annotated[str, AfterValidator(_check_destination)]
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(pattern=r"^[\w.-]+$", max_length=100)
+    notify: tuple[Destination, ...] = Field(min_length=1)
+    sources: tuple[str, ...] = ()
+    provinces: tuple[str, ...] = ()
+    statuses: tuple[Literal["active", "archived", "renamed"], ...] = ()
+
+    @field_validator("sources")
+    @classmethod
+    def _source_ids(cls, ids: tuple[str, ...]) -> tuple[str, ...]:
+        for source_id in ids:
+            if not re.match(SOURCE_ID_PATTERN, source_id):
+                raise ValueError(f"not a source id: {source_id!r}")
+        return ids
+
+    def covers(self, source: SourceRecord) -> bool:
+        """True when the rule's source, province and status filters let `source` through."""
+        provinces = {_folded(province) for province in self.provinces}
+        return ((not self.sources or source.id in self.sources)
+                and (not provinces or _folded(source.province) in provinces)
+                and (not self.statuses or source.status in self.statuses))
+
+
+class ArticleRule(_Rule):
+    """Alert on a new article that mentions one of the keywords."""
+
+    keywords: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("keywords")
+    @classmethod
+    def _keywords(cls, keywords: tuple[str, ...]) -> tuple[str, ...]:
+        if not all(normalise_text(keyword) for keyword in keywords):
+            raise ValueError("a keyword is empty")
+        return keywords
+
+
+class HealthRule(_Rule):
+    """Alert when a source's health state changes to one of `states`."""
+
+    states: tuple[HealthState, ...] = HEALTH_STATES
+
+
+class AlertRules(BaseModel):
+    """Every rule of one rules file."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    articles: tuple[ArticleRule, ...] = ()
+    health: tuple[HealthRule, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> AlertRules:
+        names = [rule.name for rule in self.all()]
+        if doubled := sorted({name for name in names if names.count(name) > 1}):
+            raise ValueError(f"rule names must be unique: {', '.join(doubled)}")
+        return self
+
+    def all(self) -> tuple[_Rule, ...]:
+        return (*self.articles, *self.health)
+
+
+def load_rules(path: Path) -> AlertRules:
+    """Parse and validate a rules file; a bad one raises AlertRulesError 'file: field: reason'."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AlertRulesError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise AlertRulesError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        return AlertRules.model_validate(data)
+    except ValidationError as exc:
+        raise AlertRulesError(f"{path}: {describe_error(exc)}") from None
+
+
+def configured_rules(option: str | None, setting: str = settings.TNMT_ALERTS_FILE,
+                     default: Path = settings.DEFAULT_ALERTS_PATH) -> AlertRules | None:
+    """Return the rules of `--alerts` (or $TNMT_ALERTS_FILE, which click reads into it), else
+    of the setting, else of the default file when it exists; None means alerts are off."""
+    named = option or setting
+    if named:
+        return load_rules(Path(named).expanduser())
+    return load_rules(default) if default.is_file() else None
+
+
+def _folded(text: str) -> str:
+    return normalise_text(text).casefold()
+
+
+def redacted(url: str) -> str:
+    """Return a destination URL fit to print: secrets masked by Apprise, options dropped."""
+    plugin = apprise.Apprise.instantiate(url)
+    shown = plugin.url(privacy=True) if plugin else url.partition("://")[0] + "://…"
+    return shown.partition("?")[0]
+
+
+# --- messages ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Message:
+    """One alert as sent: a title, plain text (e-mail, chat) and JSON data (webhooks)."""
+
+    title: str
+    text: str
+    data: dict[str, Any]
+
+    @property
+    def payload(self) -> str:
+        return json.dumps(self.data, ensure_ascii=False)
+
+
+def article_message(rule: str, article: ArticleRecord, source: SourceRecord,
+                    keywords: list[str]) -> Message:
+    """Return the alert for a new article that matched `keywords` of `rule`."""
+    published = article.to_article().published_iso()
+    data = {"kind": "article", "rule": rule, "title": article.title, "source": source.id,
+            "source_name": source.name, "province": source.province,
+            "published_at": published, "url": article.url, "keywords": keywords,
+            "lead": article.lead}
+    lines = [article.title, f"Source: {source.name} ({source.id}), {source.province}",
+             f"Published: {published or 'no date'}", f"Keywords: {', '.join(keywords)}",
+             article.url]
+    if article.lead:
+        lines += ["", article.lead]
+    return Message(f"[tnmt] {rule}: {article.title}", "\n".join(lines), data)
+
+
+def health_message(rule: str, source: SourceRecord, previous: str, state: str,
+                   changed_at: datetime) -> Message:
+    """Return the alert for a source whose health went from `previous` to `state`."""
+    data = {"kind": "health", "rule": rule, "source": source.id, "source_name": source.name,
+            "province": source.province, "state": state, "previous": previous,
+            "changed_at": changed_at.isoformat(), "homepage": source.homepage}
+    text = (f"{source.name} ({source.id}), {source.province}: {previous} → {state} "
+            f"at {changed_at:%Y-%m-%d %H:%M} UTC\n{source.homepage}")
+    return Message(f"[tnmt] {rule}: {source.id} is {state}", text, data)
+
+
+def sample_message(rule: str) -> Message:
+    """Return the made-up article alert `tnmt alerts test` sends."""
+    source = SourceRecord(id="baohatinh", name="Báo Hà Tĩnh", province="Hà Tĩnh",
+                          homepage="https://baohatinh.vn/")
+    article = ArticleRecord(
+        id=0, url="https://baohatinh.vn/thu-nghiem.htm", published_has_time=True,
+        title="Thử nghiệm cảnh báo tnmt-monitor: xử lý khai thác khoáng sản trái phép",
+        lead="Đây là tin mẫu do lệnh `tnmt alerts test` gửi để kiểm tra kênh nhận cảnh báo.",
+        body="", published_at=datetime(2025, 3, 1, 1, 30, tzinfo=UTC))
+    return article_message(rule, article, source, ["khoáng sản"])
+
+
+def message_body(destination: str, text: str, payload: str) -> str:
+    """Return what a destination gets: the JSON document for webhooks, else the text."""
+    scheme = destination.partition("://")[0].lower()
+    return payload if scheme in JSON_SCHEMES else text
+
+
+# --- queueing -----------------------------------------------------------------------------------
+
+def alert_new_articles(store: Store, rules: AlertRules, since: datetime,
+                       source_ids: Iterable[str], now: datetime) -> list[Delivery]:
+    """Queue the alerts for articles first stored since `since`, then deliver what is due."""
+    queue_article_alerts(store, rules, new_article_ids(store, since, source_ids), now)
+    return deliver_pending(store, now)
+
+
+def new_article_ids(store: Store, since: datetime, source_ids: Iterable[str]) -> list[int]:
+    """Return the ids of the articles of `source_ids` first stored at or after `since`."""
+    with store.reading() as session:
+        return list(session.scalars(
+            select(ArticleRecord.id).where(ArticleRecord.first_seen_at >= since,
+                                           ArticleRecord.source_id.in_(list(source_ids)))
+            .order_by(ArticleRecord.id)))
+
+
+def queue_article_alerts(store: Store, rules: AlertRules, article_ids: Iterable[int],
+                         now: datetime) -> int:
+    """Queue one alert per (keyword rule, matching article, destination); return how many
+    were new (an alert already queued is never queued again)."""
+    rows: list[dict[str, Any]] = []
+    with store.reading() as session:
+        articles = session.scalars(select(ArticleRecord)
+                                   .where(ArticleRecord.id.in_(list(article_ids))))
+        for article in articles:
+            source = session.get(SourceRecord, article.source_id)
+            for rule in rules.articles:
+                keywords = matched_keywords(article.to_article(), rule.keywords)
+                if source is not None and keywords and rule.covers(source):
+                    message = article_message(rule.name, article, source, keywords)
+                    rows += outbox_rows(rule, f"article:{article.id}", source.id, message, now)
+    with store.transaction() as session:
+        return insert_new(session, rows)
+
+
+def queue_health_alerts(store: Store, rules: AlertRules, states: Mapping[str, str],
+                        now: datetime) -> int:
+    """Record each source's health state and queue alerts for the changes the health rules
+    ask for; return how many were new. A source first seen counts as coming from "ok"."""
+    rows: list[dict[str, Any]] = []
+    with store.transaction() as session:
+        for source_id, state in sorted(states.items()):
+            change = record_state(session, source_id, state, now)
+            source = session.get(SourceRecord, source_id)
+            if change is None or source is None:
+                continue
+            previous, number = change
+            for rule in rules.health:
+                if state in rule.states and rule.covers(source):
+                    message = health_message(rule.name, source, previous, state, now)
+                    rows += outbox_rows(rule, f"health:{source_id}:{number}", source_id,
+                                        message, now)
+        return insert_new(session, rows)
+
+
+def record_state(session: Session, source_id: str, state: str,
+                 now: datetime) -> tuple[str, int] | None:
+    """Store a source's state; return (previous state, change number) when it changed."""
+    if state not in HEALTH_STATES:
+        raise ValueError(f"source {source_id}: unknown health state {state!r}")
+    notice = session.get(AlertHealthState, source_id)
+    if notice is None:
+        notice = AlertHealthState(source_id=source_id, state="ok", changes=0, changed_at=now)
+        session.add(notice)
+    if notice.state == state:
+        return None
+    previous = notice.state
+    notice.state, notice.changes, notice.changed_at = state, notice.changes + 1, now
+    return previous, notice.changes
+
+
+def outbox_rows(rule: _Rule, event: str, source_id: str, message: Message,
+                now: datetime) -> list[dict[str, Any]]:
+    """Return one outbox row per destination of `rule`."""
+    return [{"rule": rule.name, "event": event, "destination": destination,
+             "source_id": source_id, "title": message.title, "text": message.text,
+             "payload": message.payload, "status": "pending", "attempts": 0, "next_attempt_at": now,
+             "last_error": "", "created_at": now}
+            for destination in rule.notify]
+
+
+def insert_new(session: Session, rows: list[dict[str, Any]], chunk: int = 500) -> int:
+    """Insert the outbox rows not queued yet; return how many were new."""
+    dialect = session.get_bind().dialect.name
+    insert: Any = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}.get(dialect)
+    if insert is None:
+        raise StorageError(f"alerts need SQLite or PostgreSQL, not {dialect}")
+    added = 0
+    for start in range(0, len(rows), chunk):
+        statement = insert(AlertOutbox).values(rows[start:start + chunk]).on_conflict_do_nothing(
+            index_elements=["rule", "event", "destination"])
+        added += session.execute(statement).rowcount  # type: ignore[attr-defined]
+    return added
+
+
+# --- delivery -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Retry:
+    """When to try a failed delivery again, and when to give up."""
+
+    first: timedelta
+    longest: timedelta
+    attempts: int
+
+    def delay(self, attempt: int) -> timedelta:
+        """Return the wait after failed attempt number `attempt` (1, 2, 4… times `first`)."""
+        return min(self.first * 2 ** (attempt - 1), self.longest)
+
+
+DEFAULT_RETRY = Retry(timedelta(seconds=settings.TNMT_ALERTS_RETRY_SECONDS),
+                      timedelta(seconds=settings.TNMT_ALERTS_RETRY_MAX_SECONDS),
+                      settings.TNMT_ALERTS_MAX_ATTEMPTS)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What one delivery attempt of one queued alert did."""
+
+    id: int
+    rule: str
+    destination: str  # redacted
+    status: str  # sent, pending (will be retried) or failed (given up)
+    attempts: int
+    error: str
+
+
+def deliver_pending(store: Store, now: datetime,
+                    retry: Retry = DEFAULT_RETRY) -> list[Delivery]:
+    """Send every queued alert that is due at `now`; return what each attempt did."""
+    deliveries = []
+    for row in due_alerts(store, now):
+        if claim(store, row, now, retry):
+            error = send(row.destination, row.title,
+                         message_body(row.destination, row.text, row.payload))
+            deliveries.append(record_attempt(store, row, error, now, retry))
+    return deliveries
+
+
+def due_alerts(store: Store, now: datetime) -> list[AlertOutbox]:
+    with store.reading() as session:
+        return list(session.scalars(
+            select(AlertOutbox).where(AlertOutbox.status == "pending",
+                                      AlertOutbox.next_attempt_at <= now)
+            .order_by(AlertOutbox.id)))
+
+
+def claim(store: Store, row: AlertOutbox, now: datetime, retry: Retry) -> bool:
+    """Count the attempt and push the next one back before sending; False when another
+    deliverer claimed the row first."""
+    attempt = row.attempts + 1
+    with store.transaction() as session:
+        result = session.execute(
+            update(AlertOutbox)
+            .where(AlertOutbox.id == row.id, AlertOutbox.status == "pending",
+                   AlertOutbox.attempts == row.attempts)
+            .values(attempts=attempt, next_attempt_at=now + retry.delay(attempt)))
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def record_attempt(store: Store, row: AlertOutbox, error: str | None, now: datetime,
+                   retry: Retry) -> Delivery:
+    """Record a claimed attempt's outcome: sent, pending for a retry, or failed for good."""
+    attempts = row.attempts + 1
+    status = "sent" if error is None else "failed" if attempts >= retry.attempts else "pending"
+    with store.transaction() as session:
+        session.execute(update(AlertOutbox).where(AlertOutbox.id == row.id).values(
+            status=status, last_error=(error or "")[:2000],
+            sent_at=now if error is None else None))
+    return Delivery(row.id, row.rule, redacted(row.destination), status, attempts, error or "")
+
+
+def send(destination: str, title: str, body: str) -> str | None:
+    """Send one message through Apprise; return None when delivered, else why not."""
+    notifier = apprise.Apprise()
+    if not notifier.add(destination):
+        return "not a destination URL Apprise understands"
+    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as log:
+        delivered = notifier.notify(body=body, title=title,
+                                    body_format=apprise.NotifyFormat.TEXT)
+    if delivered:
+        return None
+    lines = [line.strip() for line in log.getvalue().splitlines() if line.strip()]
+    return lines[-1] if lines else "not delivered"
+
+
+def send_samples(rules: AlertRules, names: Iterable[str] = ()) -> list[tuple[str, str, str]]:
+    """Send the sample alert to every destination of the named rules (all when none);
+    return (rule, redacted destination, error or "") for each."""
+    names = set(names)
+    if unknown := names - {rule.name for rule in rules.all()}:
+        raise AlertRulesError(f"unknown rule: {', '.join(sorted(unknown))}")
+    results = []
+    for rule in rules.all():
+        if names and rule.name not in names:
+            continue
+        message = sample_message(rule.name)
+        for destination in rule.notify:
+            error = send(destination, message.title,
+                         message_body(destination, message.text, message.payload))
+            results.append((rule.name, redacted(destination), error or ""))
+    return results
+
+
+def outbox(store: Store, status: str | None = None, limit: int | None = 50) -> list[AlertOutbox]:
+    """Return queued alerts, newest first, optionally only those with `status`."""
+    query = select(AlertOutbox).order_by(AlertOutbox.id.desc()).limit(limit)
+    if status:
+        query = query.where(AlertOutbox.status == status)
+    with store.reading() as session:
+        return list(session.scalars(query))
