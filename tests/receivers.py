@@ -76,7 +76,8 @@ class _Mailbox:
 
 
 class SmtpReceiver:
-    """An SMTP server on 127.0.0.1 (on a port fixed in advance, so it can start late)."""
+    """An SMTP server on 127.0.0.1, on a port fixed in advance so that it can start late;
+    use as a context manager (it closes its event loop on exit)."""
 
     def __init__(self) -> None:
         self.port = free_port()
@@ -99,7 +100,10 @@ class SmtpReceiver:
         self._controller.start()
         self.running = True
 
-    def stop(self) -> None:
+    def __enter__(self) -> SmtpReceiver:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
         if self.running:
             self._controller.stop()
-            self.running = False
+        self._controller.loop.close()

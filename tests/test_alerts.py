@@ -134,8 +134,8 @@ def test_unknown_health_state_is_refused(store: Store) -> None:
 
 
 def test_failed_delivery_is_retried_after_backoff_and_sent_once(store: Store) -> None:
-    smtp = SmtpReceiver()  # not started yet: the first attempt finds nobody listening
-    with WebhookReceiver(status=500) as hook:
+    # The SMTP server is not started yet: the first attempt finds nobody listening.
+    with SmtpReceiver() as smtp, WebhookReceiver(status=500) as hook:
         article_id = add(store, "baohatinh", 1, "Thu hồi đất dự án khu đô thị mới")
         both = rules(articles=[{"name": "dat", "keywords": ["thu hồi đất"],
                                 "notify": [hook.url, smtp.url]}])
@@ -147,13 +147,10 @@ def test_failed_delivery_is_retried_after_backoff_and_sent_once(store: Store) ->
 
         hook.status = 200
         smtp.start()
-        try:
-            assert deliver_pending(store, NOW + timedelta(seconds=59)) == []  # backing off
-            second = deliver_pending(store, NOW + timedelta(seconds=61))
-            assert [(d.status, d.attempts) for d in second] == [("sent", 2), ("sent", 2)]
-            assert deliver_pending(store, NOW + timedelta(days=30)) == []
-        finally:
-            smtp.stop()
+        assert deliver_pending(store, NOW + timedelta(seconds=59)) == []  # backing off
+        second = deliver_pending(store, NOW + timedelta(seconds=61))
+        assert [(d.status, d.attempts) for d in second] == [("sent", 2), ("sent", 2)]
+        assert deliver_pending(store, NOW + timedelta(days=30)) == []
     assert len(hook.refused) == 1 and [a["title"] for a in hook.alerts()] == [
         "Thu hồi đất dự án khu đô thị mới"]
     assert smtp.subjects() == {"[tnmt] dat: Thu hồi đất dự án khu đô thị mới": 1}
