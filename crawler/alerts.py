@@ -318,9 +318,10 @@ def insert_new(session: Session, rows: list[dict[str, Any]], chunk: int = 500) -
         raise StorageError(f"alerts need SQLite or PostgreSQL, not {dialect}")
     added = 0
     for start in range(0, len(rows), chunk):
-        statement = insert(AlertOutbox).values(rows[start:start + chunk]).on_conflict_do_nothing(
-            index_elements=["rule", "event", "destination"])
-        added += session.execute(statement).rowcount  # type: ignore[attr-defined]
+        statement = (insert(AlertOutbox).values(rows[start:start + chunk])
+                     .on_conflict_do_nothing(index_elements=["rule", "event", "destination"])
+                     .returning(AlertOutbox.id))  # only the rows inserted come back
+        added += len(session.execute(statement).all())
     return added
 
 

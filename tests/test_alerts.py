@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from receivers import SmtpReceiver, WebhookReceiver
 
-from conftest import run_tnmt
+from conftest import empty_store, run_tnmt
 from crawler.alerts import (
     AlertRules,
     AlertRulesError,
@@ -34,9 +34,10 @@ FILLER = ("Sở Nông nghiệp và Môi trường tỉnh đã tổ chức kiểm
           "tại các khu công nghiệp và yêu cầu báo cáo kết quả quan trắc định kỳ.")
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(str(tmp_path / "tnmt.db"))
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A store on a SQLite file, and on PostgreSQL when TNMT_TEST_POSTGRES_URL is set."""
+    store = empty_store(request.param, tmp_path)
     registry = load_registry()
     store.sync_sources([registry[s] for s in ("baohatinh", "baodanang",
                                               "baotainguyenmoitruong")])
