@@ -14,7 +14,7 @@ import json
 import logging
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,6 +27,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -66,7 +67,17 @@ def _check_destination(url: str) -> str:
     return url
 
 
+def _check_source_id(source_id: str, info: ValidationInfo) -> str:
+    known = (info.context or {}).get("sources")  # the registry's ids, when given
+    if not re.match(SOURCE_ID_PATTERN, source_id):
+        raise ValueError(f"not a source id: {source_id!r}")
+    if known is not None and source_id not in known:
+        raise ValueError(f"unknown source {source_id!r} (see `tnmt sources list`)")
+    return source_id
+
+
 Destination = Annotated[str, AfterValidator(_check_destination)]
+SourceId = Annotated[str, AfterValidator(_check_source_id)]
 
 
 class _Rule(BaseModel):
@@ -74,17 +85,9 @@ class _Rule(BaseModel):
 
     name: str = Field(pattern=r"^[\w.-]+$", max_length=100)
     notify: tuple[Destination, ...] = Field(min_length=1)
-    sources: tuple[str, ...] = ()
+    sources: tuple[SourceId, ...] = ()
     provinces: tuple[str, ...] = ()
     statuses: tuple[Literal["active", "archived", "renamed"], ...] = ()
-
-    @field_validator("sources")
-    @classmethod
-    def _source_ids(cls, ids: tuple[str, ...]) -> tuple[str, ...]:
-        for source_id in ids:
-            if not re.match(SOURCE_ID_PATTERN, source_id):
-                raise ValueError(f"not a source id: {source_id!r}")
-        return ids
 
     def covers(self, source: SourceRecord) -> bool:
         """True when the rule's source, province and status filters let `source` through."""
@@ -132,8 +135,9 @@ class AlertRules(BaseModel):
         return (*self.articles, *self.health)
 
 
-def load_rules(path: Path) -> AlertRules:
-    """Parse and validate a rules file; a bad one raises AlertRulesError 'file: field: reason'."""
+def load_rules(path: Path, known_sources: Collection[str] | None = None) -> AlertRules:
+    """Parse and validate a rules file (its source ids against `known_sources` when given);
+    a bad one raises AlertRulesError 'file: field: reason'."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -141,19 +145,19 @@ def load_rules(path: Path) -> AlertRules:
     except tomllib.TOMLDecodeError as exc:
         raise AlertRulesError(f"{path}: not valid TOML: {exc}") from None
     try:
-        return AlertRules.model_validate(data)
+        return AlertRules.model_validate(data, context={"sources": known_sources})
     except ValidationError as exc:
         raise AlertRulesError(f"{path}: {describe_error(exc)}") from None
 
 
-def configured_rules(option: str | None, setting: str = settings.TNMT_ALERTS_FILE,
+def configured_rules(option: str | None, known_sources: Collection[str] | None = None,
+                     setting: str = settings.TNMT_ALERTS_FILE,
                      default: Path = settings.DEFAULT_ALERTS_PATH) -> AlertRules | None:
     """Return the rules of `--alerts` (or $TNMT_ALERTS_FILE, which click reads into it), else
     of the setting, else of the default file when it exists; None means alerts are off."""
-    named = option or setting
-    if named:
-        return load_rules(Path(named).expanduser())
-    return load_rules(default) if default.is_file() else None
+    if named := option or setting:
+        return load_rules(Path(named).expanduser(), known_sources)
+    return load_rules(default, known_sources) if default.is_file() else None
 
 
 def _folded(text: str) -> str:
@@ -236,13 +240,15 @@ def alert_new_articles(store: Store, rules: AlertRules, since: datetime,
     return deliver_pending(store, now)
 
 
-def new_article_ids(store: Store, since: datetime, source_ids: Iterable[str]) -> list[int]:
-    """Return the ids of the articles of `source_ids` first stored at or after `since`."""
+def new_article_ids(store: Store, since: datetime,
+                    source_ids: Iterable[str] | None = None) -> list[int]:
+    """Return the ids of the articles (of `source_ids`, else of any source) first stored at
+    or after `since`."""
+    query = select(ArticleRecord.id).where(ArticleRecord.first_seen_at >= since)
+    if source_ids is not None:
+        query = query.where(ArticleRecord.source_id.in_(list(source_ids)))
     with store.reading() as session:
-        return list(session.scalars(
-            select(ArticleRecord.id).where(ArticleRecord.first_seen_at >= since,
-                                           ArticleRecord.source_id.in_(list(source_ids)))
-            .order_by(ArticleRecord.id)))
+        return list(session.scalars(query.order_by(ArticleRecord.id)))
 
 
 def queue_article_alerts(store: Store, rules: AlertRules, article_ids: Iterable[int],

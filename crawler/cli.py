@@ -16,12 +16,15 @@ from rich.table import Table
 
 from crawler import settings
 from crawler.alerts import (
+    AlertRules,
     AlertRulesError,
     Delivery,
     alert_new_articles,
     configured_rules,
     deliver_pending,
+    new_article_ids,
     outbox,
+    queue_article_alerts,
     redacted,
     send_samples,
 )
@@ -95,9 +98,10 @@ def main() -> None:
 def crawl(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path, ...],
           mirror: str, overrides: dict[str, str], alerts_file: str | None) -> None:
     """Crawl the named sources (every enabled one when none is named)."""
-    sources = load_registry(source_dirs).select(source_ids)
-    rules = configured_rules(alerts_file, overrides.get("TNMT_ALERTS_FILE",
-                                                        settings.TNMT_ALERTS_FILE))
+    registry = load_registry(source_dirs)
+    sources = registry.select(source_ids)
+    rules = configured_rules(alerts_file, registry,
+                             overrides.get("TNMT_ALERTS_FILE", settings.TNMT_ALERTS_FILE))
     store, started = Store(db), now_utc()
     results = run_crawl(sources, store, mirror_address=mirror, overrides=overrides,
                         console=err)
@@ -365,14 +369,12 @@ def alerts() -> None:
 @alerts_option
 @click.option("--rule", "rule_names", metavar="NAME", multiple=True,
               help="Only this rule's destinations (repeatable).")
+@sources_option
 @fail_cleanly
-def alerts_test(alerts_file: str | None, rule_names: tuple[str, ...]) -> None:
+def alerts_test(alerts_file: str | None, rule_names: tuple[str, ...],
+                source_dirs: tuple[Path, ...]) -> None:
     """Send a sample alert to each destination of the rules and show what each did."""
-    rules = configured_rules(alerts_file)
-    if rules is None:
-        fail(f"no alert rules: pass --alerts FILE, set {settings.ALERTS_FILE_ENV} or write "
-             f"{settings.DEFAULT_ALERTS_PATH}")
-    results = send_samples(rules, rule_names)
+    results = send_samples(required_rules(alerts_file, source_dirs), rule_names)
     table = Table(title="Sample alerts")
     for column in ("rule", "destination", "result", "error"):
         table.add_column(column, overflow="fold")
@@ -408,11 +410,29 @@ def alerts_list(status: str | None, limit: int, db: str | None) -> None:
 
 
 @alerts.command("deliver")
+@click.option("--since", help="First queue the alerts of the articles stored on or after this "
+              "date (to catch up after a crash or a new rule; needs rules).")
+@alerts_option
+@sources_option
 @db_option
 @fail_cleanly
-def alerts_deliver(db: str | None) -> None:
+def alerts_deliver(since: str | None, alerts_file: str | None, source_dirs: tuple[Path, ...],
+                   db: str | None) -> None:
     """Send the queued alerts that are due now (failed ones are retried with backoff)."""
-    print_deliveries(deliver_pending(Store(db), now_utc()))
+    store, now = Store(db), now_utc()
+    if since_date := parse_since(since):
+        queue_article_alerts(store, required_rules(alerts_file, source_dirs),
+                             new_article_ids(store, since_date), now)
+    print_deliveries(deliver_pending(store, now))
+
+
+def required_rules(alerts_file: str | None, source_dirs: tuple[Path, ...]) -> AlertRules:
+    """Return the configured alert rules, or fail saying where they are looked for."""
+    rules = configured_rules(alerts_file, load_registry(source_dirs))
+    if rules is None:
+        fail(f"no alert rules: pass --alerts FILE, set {settings.ALERTS_FILE_ENV} or write "
+             f"{settings.DEFAULT_ALERTS_PATH}")
+    return rules
 
 
 def print_deliveries(deliveries: list[Delivery]) -> None:

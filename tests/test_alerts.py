@@ -37,12 +37,16 @@ FILLER = ("Sở Nông nghiệp và Môi trường tỉnh đã tổ chức kiểm
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """A store on a SQLite file, and on PostgreSQL when TNMT_TEST_POSTGRES_URL is set."""
-    store = empty_store(request.param, tmp_path)
+    store = with_sources(empty_store(request.param, tmp_path))
+    yield store
+    store.close()
+
+
+def with_sources(store: Store) -> Store:
     registry = load_registry()
     store.sync_sources([registry[s] for s in ("baohatinh", "baodanang",
                                               "baotainguyenmoitruong")])
-    yield store
-    store.close()
+    return store
 
 
 @pytest.fixture
@@ -200,13 +204,15 @@ def test_a_row_claimed_by_another_deliverer_is_not_sent_again(store: Store) -> N
      "(entry): Value error, rule names must be unique: a"),
     ('[[article]]\nname = "a"\n', "article: Extra inputs are not permitted"),
     ("[[articles]\n", "not valid TOML: "),
-], ids=["destination", "state", "no-keywords", "names", "table", "toml"])
+    ('[[health]]\nname = "h"\nsources = ["baohatinh", "bao_khong_co"]\nnotify = ["json://h/"]\n',
+     "health.0.sources.1: Value error, unknown source 'bao_khong_co' (see `tnmt sources list`)"),
+], ids=["destination", "state", "no-keywords", "names", "table", "toml", "source"])
 def test_a_bad_rules_file_gives_one_line_naming_file_and_field(
         tmp_path: Path, text: str, error: str) -> None:
     path = tmp_path / "alerts.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(AlertRulesError) as raised:
-        load_rules(path)
+        load_rules(path, load_registry())
     assert str(raised.value).startswith(f"{path}: {error}")
 
 
@@ -219,3 +225,17 @@ def test_crawl_refuses_a_bad_rules_file_before_touching_the_database(tmp_path: P
     assert (result.returncode, result.stderr.splitlines()) == (
         1, [f"error: {path}: health.0.states: Input should be a valid tuple"])
     assert not (tmp_path / "t.db").exists()
+
+
+def test_alerts_deliver_since_catches_up_on_stored_articles(
+        hook: WebhookReceiver, tmp_path: Path) -> None:
+    store = with_sources(empty_store("sqlite", tmp_path))
+    add(store, "baohatinh", 1, "Khai thác khoáng sản trái phép")
+    path = tmp_path / "alerts.toml"
+    path.write_text(f'[[articles]]\nname = "ks"\nkeywords = ["khoáng sản"]\n'
+                    f'notify = ["{hook.url}"]\n', encoding="utf-8")
+    command = ("alerts", "deliver", "--db", store.url, "--alerts", str(path), "--since")
+    assert "0 sent" in run_tnmt(*command, "2099-01-01", check=True).stdout
+    assert "1 sent, 0 not delivered" in run_tnmt(*command, "2000-01-01", check=True).stdout
+    assert "0 sent" in run_tnmt(*command, "2000-01-01", check=True).stdout
+    assert [alert["title"] for alert in hook.alerts()] == ["Khai thác khoáng sản trái phép"]
