@@ -255,14 +255,16 @@ def queue_article_alerts(store: Store, rules: AlertRules, article_ids: Iterable[
                          now: datetime) -> int:
     """Queue one alert per (keyword rule, matching article, destination); return how many
     were new (an alert already queued is never queued again)."""
+    every_keyword = list(dict.fromkeys(k for rule in rules.articles for k in rule.keywords))
     rows: list[dict[str, Any]] = []
     with store.reading() as session:
         articles = session.scalars(select(ArticleRecord)
                                    .where(ArticleRecord.id.in_(list(article_ids))))
         for article in articles:
             source = session.get(SourceRecord, article.source_id)
+            found = set(matched_keywords(article.to_article(), every_keyword))
             for rule in rules.articles:
-                keywords = matched_keywords(article.to_article(), rule.keywords)
+                keywords = [keyword for keyword in rule.keywords if keyword in found]
                 if source is not None and keywords and rule.covers(source):
                     message = article_message(rule.name, article, source, keywords)
                     rows += outbox_rows(rule, f"article:{article.id}", source.id, message, now)
@@ -365,13 +367,19 @@ class Delivery:
 
 def deliver_pending(store: Store, now: datetime,
                     retry: Retry = DEFAULT_RETRY) -> list[Delivery]:
-    """Send every queued alert that is due at `now`; return what each attempt did."""
-    deliveries = []
+    """Send every queued alert that is due at `now`; return what each attempt did.
+
+    A destination that fails is not tried again in the same pass: its other alerts wait for
+    the next one, so a dead server costs one timeout, not one per alert."""
+    deliveries: list[Delivery] = []
+    failing: set[str] = set()
     for row in due_alerts(store, now):
-        if claim(store, row, now, retry):
+        if row.destination not in failing and claim(store, row, now, retry):
             error = send(row.destination, row.title,
                          message_body(row.destination, row.text, row.payload))
             deliveries.append(record_attempt(store, row, error, now, retry))
+            if error is not None:
+                failing.add(row.destination)
     return deliveries
 
 

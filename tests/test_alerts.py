@@ -4,6 +4,7 @@ on 127.0.0.1 (a JSON webhook and an SMTP server)."""
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -239,3 +240,16 @@ def test_alerts_deliver_since_catches_up_on_stored_articles(
     assert "1 sent, 0 not delivered" in run_tnmt(*command, "2000-01-01", check=True).stdout
     assert "0 sent" in run_tnmt(*command, "2000-01-01", check=True).stdout
     assert [alert["title"] for alert in hook.alerts()] == ["Khai thác khoáng sản trái phép"]
+
+
+def test_a_failing_destination_is_tried_once_per_pass(store: Store, hook: WebhookReceiver) -> None:
+    ids = [add(store, "baohatinh", n, f"Khoáng sản, tin {n}") for n in (1, 2, 3)]
+    queue_article_alerts(store, rules(articles=[{"name": "ks", "keywords": ["khoáng sản"],
+                                                 "notify": ["json://127.0.0.1:9/x", hook.url]}]),
+                         ids, NOW)
+    deliveries = deliver_pending(store, NOW)
+    assert Counter((d.destination.split("/")[2], d.status) for d in deliveries) == {
+        ("127.0.0.1:9", "pending"): 1, (hook.url.split("/")[2], "sent"): 3}
+    dead = [row for row in outbox(store) if row.destination.startswith("json://127.0.0.1:9/")]
+    assert sorted(row.attempts for row in dead) == [0, 0, 1]
+    assert {row.next_attempt_at for row in dead if row.attempts == 0} == {NOW}
