@@ -24,7 +24,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from crawler.alerts import AlertRules, deliver_pending, queue_article_alerts
+from crawler.alert_rules import AlertRules
+from crawler.alerts import deliver_pending, queue_article_alerts
 from crawler.article import Article, content_hash
 from crawler.extraction import extract_article
 from crawler.registry import load_registry

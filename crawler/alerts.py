@@ -1,45 +1,30 @@
-"""Alerts: rules read from a TOML file, an outbox table, delivery through Apprise.
+"""Alerts: an outbox table, and delivery through Apprise.
 
-Keyword rules match articles new in a crawl; health rules match a source's change of state.
-Each match is queued once per (rule, event, destination) in the `alert_outbox` table, with
-the message rendered at queue time, and `deliver_pending` sends what is due, retrying with
-exponential backoff. A row is claimed before it is sent, so two deliverers never send it
-twice; a crash between sending and recording the success sends it once more on the next
-delivery (at least once, never lost).
+Rules come from crawler/alert_rules.py: keyword rules match articles new in a crawl, health
+rules a source's change of state. Each match is queued once per (rule, event, destination)
+in the `alert_outbox` table, with the message rendered at queue time, and `deliver_pending`
+sends what is due, retrying with exponential backoff. A row is claimed before it is sent, so
+two deliverers never send it twice; a crash between sending and recording the success sends
+it once more on the next delivery (at least once, never lost).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
-import tomllib
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import apprise
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from crawler import settings
-from crawler.article import normalise_text
-from crawler.registry import SOURCE_ID_PATTERN
-from crawler.registry import _describe as describe_error
+from crawler.alert_rules import HEALTH_STATES, AlertRules, AlertRulesError, Rule, redacted
 from crawler.relevance import matched_keywords
 from crawler.storage import (
     AlertHealthState,
@@ -50,125 +35,7 @@ from crawler.storage import (
     Store,
 )
 
-HealthState = Literal["ok", "stale", "failing", "layout-changed"]
-HEALTH_STATES: tuple[HealthState, ...] = ("ok", "stale", "failing", "layout-changed")
 JSON_SCHEMES = ("json", "jsons")  # webhooks that get the alert as a JSON document
-
-
-class AlertRulesError(ValueError):
-    """A rules file that cannot be used; the message names the file, the field and why."""
-
-
-# --- rules ------------------------------------------------------------------------------------
-
-def _check_destination(url: str) -> str:
-    if len(url) > 1000 or apprise.Apprise.instantiate(url) is None:
-        raise ValueError(f"not a destination URL Apprise understands: {redacted(url)!r}")
-    return url
-
-
-def _check_source_id(source_id: str, info: ValidationInfo) -> str:
-    known = (info.context or {}).get("sources")  # the registry's ids, when given
-    if not re.match(SOURCE_ID_PATTERN, source_id):
-        raise ValueError(f"not a source id: {source_id!r}")
-    if known is not None and source_id not in known:
-        raise ValueError(f"unknown source {source_id!r} (see `tnmt sources list`)")
-    return source_id
-
-
-Destination = Annotated[str, AfterValidator(_check_destination)]
-SourceId = Annotated[str, AfterValidator(_check_source_id)]
-
-
-class _Rule(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-    name: str = Field(pattern=r"^[\w.-]+$", max_length=100)
-    notify: tuple[Destination, ...] = Field(min_length=1)
-    sources: tuple[SourceId, ...] = ()
-    provinces: tuple[str, ...] = ()
-    statuses: tuple[Literal["active", "archived", "renamed"], ...] = ()
-
-    def covers(self, source: SourceRecord) -> bool:
-        """True when the rule's source, province and status filters let `source` through."""
-        provinces = {_folded(province) for province in self.provinces}
-        return ((not self.sources or source.id in self.sources)
-                and (not provinces or _folded(source.province) in provinces)
-                and (not self.statuses or source.status in self.statuses))
-
-
-class ArticleRule(_Rule):
-    """Alert on a new article that mentions one of the keywords."""
-
-    keywords: tuple[str, ...] = Field(min_length=1)
-
-    @field_validator("keywords")
-    @classmethod
-    def _keywords(cls, keywords: tuple[str, ...]) -> tuple[str, ...]:
-        if not all(normalise_text(keyword) for keyword in keywords):
-            raise ValueError("a keyword is empty")
-        return keywords
-
-
-class HealthRule(_Rule):
-    """Alert when a source's health state changes to one of `states`."""
-
-    states: tuple[HealthState, ...] = HEALTH_STATES
-
-
-class AlertRules(BaseModel):
-    """Every rule of one rules file."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    articles: tuple[ArticleRule, ...] = ()
-    health: tuple[HealthRule, ...] = ()
-
-    @model_validator(mode="after")
-    def _unique_names(self) -> AlertRules:
-        names = [rule.name for rule in self.all()]
-        if doubled := sorted({name for name in names if names.count(name) > 1}):
-            raise ValueError(f"rule names must be unique: {', '.join(doubled)}")
-        return self
-
-    def all(self) -> tuple[_Rule, ...]:
-        return (*self.articles, *self.health)
-
-
-def load_rules(path: Path, known_sources: Collection[str] | None = None) -> AlertRules:
-    """Parse and validate a rules file (its source ids against `known_sources` when given);
-    a bad one raises AlertRulesError 'file: field: reason'."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AlertRulesError(f"{path}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise AlertRulesError(f"{path}: not valid TOML: {exc}") from None
-    try:
-        return AlertRules.model_validate(data, context={"sources": known_sources})
-    except ValidationError as exc:
-        raise AlertRulesError(f"{path}: {describe_error(exc)}") from None
-
-
-def configured_rules(option: str | None, known_sources: Collection[str] | None = None,
-                     setting: str = settings.TNMT_ALERTS_FILE,
-                     default: Path = settings.DEFAULT_ALERTS_PATH) -> AlertRules | None:
-    """Return the rules of `--alerts` (or $TNMT_ALERTS_FILE, which click reads into it), else
-    of the setting, else of the default file when it exists; None means alerts are off."""
-    if named := option or setting:
-        return load_rules(Path(named).expanduser(), known_sources)
-    return load_rules(default, known_sources) if default.is_file() else None
-
-
-def _folded(text: str) -> str:
-    return normalise_text(text).casefold()
-
-
-def redacted(url: str) -> str:
-    """Return a destination URL fit to print: secrets masked by Apprise, options dropped."""
-    plugin = apprise.Apprise.instantiate(url)
-    shown = plugin.url(privacy=True) if plugin else url.partition("://")[0] + "://…"
-    return shown.partition("?")[0]
 
 
 # --- messages ---------------------------------------------------------------------------------
@@ -285,7 +152,7 @@ def queue_health_alerts(store: Store, rules: AlertRules, states: Mapping[str, st
                 continue
             previous, number = change
             for rule in rules.health:
-                if state in rule.states and rule.covers(source):
+                if rule.fires(previous, state) and rule.covers(source):
                     message = health_message(rule.name, source, previous, state, now)
                     rows += outbox_rows(rule, f"health:{source_id}:{number}", source_id,
                                         message, now)
@@ -308,7 +175,7 @@ def record_state(session: Session, source_id: str, state: str,
     return previous, notice.changes
 
 
-def outbox_rows(rule: _Rule, event: str, source_id: str, message: Message,
+def outbox_rows(rule: Rule, event: str, source_id: str, message: Message,
                 now: datetime) -> list[dict[str, Any]]:
     """Return one outbox row per destination of `rule`."""
     return [{"rule": rule.name, "event": event, "destination": destination,

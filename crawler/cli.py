@@ -15,17 +15,14 @@ from rich.console import Console
 from rich.table import Table
 
 from crawler import settings
+from crawler.alert_rules import AlertRules, AlertRulesError, configured_rules, redacted
 from crawler.alerts import (
-    AlertRules,
-    AlertRulesError,
     Delivery,
     alert_new_articles,
-    configured_rules,
     deliver_pending,
     new_article_ids,
     outbox,
     queue_article_alerts,
-    redacted,
     send_samples,
 )
 from crawler.crawl import CrawlResult, run_crawl

@@ -13,14 +13,12 @@ import pytest
 from receivers import SmtpReceiver, WebhookReceiver
 
 from conftest import empty_store, run_tnmt
+from crawler.alert_rules import AlertRules, AlertRulesError, load_rules
 from crawler.alerts import (
-    AlertRules,
-    AlertRulesError,
     Retry,
     claim,
     deliver_pending,
     due_alerts,
-    load_rules,
     outbox,
     queue_article_alerts,
     queue_health_alerts,
@@ -114,24 +112,25 @@ def test_an_alert_is_queued_once_per_rule_article_and_destination(store: Store) 
 
 
 def test_health_rules_alert_on_changes_only(store: Store, hook: WebhookReceiver) -> None:
-    watch = rules(health=[{"name": "broken", "states": ["failing", "layout-changed"],
-                           "notify": [hook.url]},
-                          {"name": "recovered", "states": ["ok"], "notify": [hook.url],
-                           "sources": ["baohatinh"]}])
-    sequence = [{"baohatinh": "ok", "baodanang": "ok"},
-                {"baohatinh": "failing", "baodanang": "stale"},
+    watch = rules(health=[{"name": "watch", "notify": [hook.url]},
+                          {"name": "stale", "states": ["stale"], "notify": [hook.url],
+                           "sources": ["baodanang"]}])
+    sequence = [{"baohatinh": "ok", "baodanang": "stale"},
+                {"baohatinh": "failing", "baodanang": "ok"},  # stale -> ok: no recovery
                 {"baohatinh": "failing", "baodanang": "layout-changed"},
                 {"baohatinh": "ok", "baodanang": "layout-changed"},
                 {"baohatinh": "failing", "baodanang": "ok"}]
     queued = [queue_health_alerts(store, watch, states, NOW + timedelta(hours=hour))
               for hour, states in enumerate(sequence)]
-    assert queued == [0, 1, 1, 1, 1]
+    assert queued == [1, 1, 1, 1, 2]
     deliver_pending(store, NOW + timedelta(days=1))
     assert [(a["rule"], a["source"], a["previous"], a["state"]) for a in hook.alerts()] == [
-        ("broken", "baohatinh", "ok", "failing"),
-        ("broken", "baodanang", "stale", "layout-changed"),
-        ("recovered", "baohatinh", "failing", "ok"),
-        ("broken", "baohatinh", "ok", "failing")]
+        ("stale", "baodanang", "ok", "stale"),
+        ("watch", "baohatinh", "ok", "failing"),
+        ("watch", "baodanang", "ok", "layout-changed"),
+        ("watch", "baohatinh", "failing", "ok"),
+        ("watch", "baodanang", "layout-changed", "ok"),
+        ("watch", "baohatinh", "ok", "failing")]
 
 
 def test_unknown_health_state_is_refused(store: Store) -> None:
