@@ -4,7 +4,6 @@ models. A bad file is refused with one line: the file, the field and the reason.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated, Literal
@@ -15,7 +14,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -23,8 +21,7 @@ from pydantic import (
 
 from crawler import settings
 from crawler.article import normalise_text
-from crawler.registry import SOURCE_ID_PATTERN
-from crawler.registry import _describe as describe_error
+from crawler.registry import SOURCE_ID_PATTERN, load_toml_model
 from crawler.storage import SourceRecord
 
 HealthState = Literal["ok", "stale", "failing", "layout-changed"]
@@ -119,16 +116,7 @@ class AlertRules(BaseModel):
 def load_rules(path: Path, known_sources: Collection[str] | None = None) -> AlertRules:
     """Parse and validate a rules file (its source ids against `known_sources` when given);
     a bad one raises AlertRulesError 'file: field: reason'."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AlertRulesError(f"{path}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise AlertRulesError(f"{path}: not valid TOML: {exc}") from None
-    try:
-        return AlertRules.model_validate(data, context={"sources": known_sources})
-    except ValidationError as exc:
-        raise AlertRulesError(f"{path}: {describe_error(exc)}") from None
+    return load_toml_model(path, AlertRules, AlertRulesError, {"sources": known_sources})
 
 
 def configured_rules(option: str | None, known_sources: Collection[str] | None = None,
