@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import apprise
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -313,6 +313,14 @@ def send_samples(rules: AlertRules, names: Iterable[str] = ()) -> list[tuple[str
                          message_body(destination, message.text, message.payload))
             results.append((rule.name, redacted(destination), error or ""))
     return results
+
+
+def outbox_counts(store: Store) -> dict[str, int]:
+    """Return how many queued alerts are pending, sent and failed."""
+    with store.reading() as session:
+        counted = session.execute(select(AlertOutbox.status, func.count())
+                                  .group_by(AlertOutbox.status))
+        return {"pending": 0, "sent": 0, "failed": 0} | {status: n for status, n in counted}
 
 
 def outbox(store: Store, status: str | None = None, limit: int | None = 50) -> list[AlertOutbox]:

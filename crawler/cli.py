@@ -22,6 +22,7 @@ from crawler.alerts import (
     deliver_pending,
     new_article_ids,
     outbox,
+    outbox_counts,
     queue_article_alerts,
     send_samples,
 )
@@ -105,7 +106,7 @@ def crawl(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path, 
     print_summary(results)
     if rules is not None:
         print_deliveries(alert_new_articles(store, rules, started, [s.id for s in sources],
-                                            now_utc()))
+                                            now_utc()), store)
     exit_if_failed(results)
 
 
@@ -420,7 +421,7 @@ def alerts_deliver(since: str | None, alerts_file: str | None, source_dirs: tupl
     if since_date := parse_since(since):
         queue_article_alerts(store, required_rules(alerts_file, source_dirs),
                              new_article_ids(store, since_date), now)
-    print_deliveries(deliver_pending(store, now))
+    print_deliveries(deliver_pending(store, now), store)
 
 
 def required_rules(alerts_file: str | None, source_dirs: tuple[Path, ...]) -> AlertRules:
@@ -432,8 +433,9 @@ def required_rules(alerts_file: str | None, source_dirs: tuple[Path, ...]) -> Al
     return rules
 
 
-def print_deliveries(deliveries: list[Delivery]) -> None:
-    """Print one row per delivery attempt: rule, destination, status, attempts, error."""
+def print_deliveries(deliveries: list[Delivery], store: Store) -> None:
+    """Print one row per delivery attempt (rule, destination, status, attempts, error) and
+    what the outbox holds."""
     table = Table(title="Alerts")
     for column in ("id", "rule", "destination", "status", "attempts", "error"):
         table.add_column(column, overflow="fold")
@@ -441,5 +443,8 @@ def print_deliveries(deliveries: list[Delivery]) -> None:
         table.add_row(str(delivery.id), delivery.rule, delivery.destination, delivery.status,
                       str(delivery.attempts), delivery.error)
     sent = sum(delivery.status == "sent" for delivery in deliveries)
-    table.caption = f"{sent} sent, {len(deliveries) - sent} not delivered"
+    held = outbox_counts(store)
     out.print(table)
+    out.print(f"alerts: {sent} sent, {len(deliveries) - sent} not delivered; outbox: "
+              f"{held['pending']} pending, {held['sent']} sent, {held['failed']} failed",
+              highlight=False, soft_wrap=True)

@@ -235,9 +235,12 @@ def test_alerts_deliver_since_catches_up_on_stored_articles(
     path.write_text(f'[[articles]]\nname = "ks"\nkeywords = ["khoáng sản"]\n'
                     f'notify = ["{hook.url}"]\n', encoding="utf-8")
     command = ("alerts", "deliver", "--db", store.url, "--alerts", str(path), "--since")
-    assert "0 sent" in run_tnmt(*command, "2099-01-01", check=True).stdout
-    assert "1 sent, 0 not delivered" in run_tnmt(*command, "2000-01-01", check=True).stdout
-    assert "0 sent" in run_tnmt(*command, "2000-01-01", check=True).stdout
+    assert "alerts: 0 sent, 0 not delivered; outbox: 0 pending, 0 sent, 0 failed" in run_tnmt(
+        *command, "2099-01-01", check=True).stdout
+    assert "alerts: 1 sent, 0 not delivered; outbox: 0 pending, 1 sent, 0 failed" in run_tnmt(
+        *command, "2000-01-01", check=True).stdout
+    assert "alerts: 0 sent, 0 not delivered; outbox: 0 pending, 1 sent, 0 failed" in run_tnmt(
+        *command, "2000-01-01", check=True).stdout
     assert [alert["title"] for alert in hook.alerts()] == ["Khai thác khoáng sản trái phép"]
 
 
