@@ -216,12 +216,17 @@ def test_a_bad_rules_file_gives_one_line_naming_file_and_field(
     assert str(raised.value).startswith(f"{path}: {error}")
 
 
-def test_crawl_refuses_a_bad_rules_file_before_touching_the_database(tmp_path: Path) -> None:
+@pytest.mark.parametrize("named_by", ["environment", "setting"])
+def test_crawl_refuses_a_bad_rules_file_before_touching_the_database(
+        tmp_path: Path, named_by: str) -> None:
     path = tmp_path / "alerts.toml"
     path.write_text('[[health]]\nname = "h"\nnotify = ["json://h/"]\nstates = "failing"\n',
                     encoding="utf-8")
-    result = run_tnmt("crawl", "baohatinh", "--db", str(tmp_path / "t.db"),
-                      env={"TNMT_ALERTS_FILE": str(path)})
+    command = ["crawl", "baohatinh", "--db", str(tmp_path / "t.db")]
+    if named_by == "setting":
+        result = run_tnmt(*command, "--set", f"TNMT_ALERTS_FILE={path}")
+    else:
+        result = run_tnmt(*command, env={"TNMT_ALERTS_FILE": str(path)})
     assert (result.returncode, result.stderr.splitlines()) == (
         1, [f"error: {path}: health.0.states: Input should be a valid tuple"])
     assert not (tmp_path / "t.db").exists()
