@@ -101,10 +101,11 @@ def message_body(destination: str, text: str, payload: str) -> str:
 # --- queueing -----------------------------------------------------------------------------------
 
 def alert_new_articles(store: Store, rules: AlertRules, since: datetime,
-                       source_ids: Iterable[str], now: datetime) -> list[Delivery]:
+                       source_ids: Iterable[str], now: datetime,
+                       retry: Retry | None = None) -> list[Delivery]:
     """Queue the alerts for articles first stored since `since`, then deliver what is due."""
     queue_article_alerts(store, rules, new_article_ids(store, since, source_ids), now)
-    return deliver_pending(store, now)
+    return deliver_pending(store, now, retry or DEFAULT_RETRY)
 
 
 def new_article_ids(store: Store, since: datetime,
@@ -210,14 +211,22 @@ class Retry:
     longest: timedelta
     attempts: int
 
+    @classmethod
+    def from_settings(cls, overrides: Mapping[str, Any] | None = None) -> Retry:
+        """Return the policy of crawler/settings.py, with `--set` overrides applied."""
+        def value(name: str) -> int:
+            return int((overrides or {}).get(name, getattr(settings, name)))
+
+        return cls(timedelta(seconds=value("TNMT_ALERTS_RETRY_SECONDS")),
+                   timedelta(seconds=value("TNMT_ALERTS_RETRY_MAX_SECONDS")),
+                   value("TNMT_ALERTS_MAX_ATTEMPTS"))
+
     def delay(self, attempt: int) -> timedelta:
         """Return the wait after failed attempt number `attempt` (1, 2, 4… times `first`)."""
         return min(self.first * 2 ** (attempt - 1), self.longest)
 
 
-DEFAULT_RETRY = Retry(timedelta(seconds=settings.TNMT_ALERTS_RETRY_SECONDS),
-                      timedelta(seconds=settings.TNMT_ALERTS_RETRY_MAX_SECONDS),
-                      settings.TNMT_ALERTS_MAX_ATTEMPTS)
+DEFAULT_RETRY = Retry.from_settings()
 
 
 @dataclass(frozen=True)

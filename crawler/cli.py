@@ -18,6 +18,7 @@ from crawler import settings
 from crawler.alert_rules import AlertRules, AlertRulesError, configured_rules, redacted
 from crawler.alerts import (
     Delivery,
+    Retry,
     alert_new_articles,
     deliver_pending,
     new_article_ids,
@@ -106,7 +107,7 @@ def crawl(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path, 
     print_summary(results)
     if rules is not None:
         print_deliveries(alert_new_articles(store, rules, started, [s.id for s in sources],
-                                            now_utc()), store)
+                                            now_utc(), Retry.from_settings(overrides)), store)
     exit_if_failed(results)
 
 

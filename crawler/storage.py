@@ -390,7 +390,8 @@ class AlertOutbox(Base):
 
 
 class AlertHealthState(Base):
-    """The last health state alerts were raised for, per source: only changes alert."""
+    """Each source's health state as last given to the alerts, and how often it changed:
+    only changes alert."""
 
     __tablename__ = "alert_health_states"
 

@@ -260,3 +260,11 @@ def test_a_failing_destination_is_tried_once_per_pass(store: Store, hook: Webhoo
     dead = [row for row in outbox(store) if row.destination.startswith("json://127.0.0.1:9/")]
     assert sorted(row.attempts for row in dead) == [0, 0, 1]
     assert {row.next_attempt_at for row in dead if row.attempts == 0} == {NOW}
+
+
+def test_retry_policy_comes_from_settings_and_set_overrides() -> None:
+    assert Retry.from_settings() == Retry(timedelta(minutes=1), timedelta(hours=6), 8)
+    overridden = Retry.from_settings({"TNMT_ALERTS_RETRY_SECONDS": "5",
+                                      "TNMT_ALERTS_MAX_ATTEMPTS": "3"})
+    assert ([overridden.delay(n).seconds for n in (1, 2, 3)], overridden.attempts) == (
+        [5, 10, 20], 3)
