@@ -18,6 +18,18 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from crawler import settings
+from crawler.alert_rules import AlertRules, AlertRulesError, configured_rules, redacted
+from crawler.alerts import (
+    Delivery,
+    Retry,
+    alert_after_runs,
+    deliver_pending,
+    new_article_ids,
+    outbox,
+    outbox_counts,
+    queue_article_alerts,
+    send_samples,
+)
 from crawler.crawl import CrawlResult, build_settings, run_crawl
 from crawler.daemon import Daemon, DaemonConfig
 from crawler.dates import VN_TZ, parse_date
@@ -41,6 +53,10 @@ db_option = click.option(
 sources_option = click.option(
     "--sources", "source_dirs", metavar="DIR", multiple=True,
     type=click.Path(path_type=Path), help="Extra directory of source TOML files (repeatable).")
+alerts_option = click.option(
+    "--alerts", "alerts_file", metavar="FILE", envvar=settings.ALERTS_FILE_ENV, show_envvar=True,
+    help=f"Alert rules file, see docs/ALERTS.md [default: {settings.DEFAULT_ALERTS_PATH} "
+         "if it exists]")
 
 mirror_option = click.option(
     "--mirror", metavar="HOST:PORT", default="",
@@ -81,7 +97,7 @@ def fail_cleanly(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (RegistryError, StorageError, LogFormatError) as exc:
+        except (RegistryError, StorageError, LogFormatError, AlertRulesError) as exc:
             fail(str(exc))
 
     return wrapper  # type: ignore[return-value]
@@ -101,17 +117,26 @@ def main() -> None:
               help="Backfill: fetch listings and stored articles again, up to max_pages.")
 @click.option("--since", metavar="DATE",
               help="Backfill articles published since DATE (paginate back to it).")
+@alerts_option
 @fail_cleanly
 def crawl(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path, ...],
           builtin: bool, mirror: str, overrides: dict[str, Any], full: bool,
-          since: str | None) -> None:
+          since: str | None, alerts_file: str | None) -> None:
     """Crawl the named sources (every enabled one when none is named): only what is new,
-    unless --full or --since asks for a backfill."""
+    unless --full or --since asks for a backfill; then alert on what is new."""
     overrides |= backfill_overrides(full, parse_since(since))
-    sources = load_registry(source_dirs, builtin=builtin).select(source_ids)
-    results = run_crawl(sources, Store(db), mirror_address=mirror, overrides=overrides,
+    registry = load_registry(source_dirs, builtin=builtin)
+    sources = registry.select(source_ids)
+    rules = configured_rules(alerts_file, registry,
+                             overrides.get("TNMT_ALERTS_FILE", settings.TNMT_ALERTS_FILE))
+    store, started = Store(db), now_utc()
+    results = run_crawl(sources, store, mirror_address=mirror, overrides=overrides,
                         console=err)
     print_summary(results)
+    if rules is not None:
+        print_deliveries(alert_after_runs(store, rules, registry, started,
+                                          [source.id for source in sources], now_utc(),
+                                          Retry.from_settings(overrides)), store)
     exit_if_failed(results)
 
 
@@ -407,15 +432,21 @@ def source_for_url(registry: Registry, url: str) -> Source | None:
 
 @main.command()
 @crawl_options
+@alerts_option
 @fail_cleanly
 def daemon(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path, ...],
-           builtin: bool, mirror: str, overrides: dict[str, str]) -> None:
+           builtin: bool, mirror: str, overrides: dict[str, str],
+           alerts_file: str | None) -> None:
     """Crawl every enabled source (or the named ones) on its schedule, each run in a child
     process, until SIGTERM or SIGINT; SIGHUP re-reads the registry."""
     store = Store(db)
     values = build_settings(store.url, mirror, overrides)
     configure_logging(values.get("TNMT_LOG_FORMAT"), values.get("LOG_LEVEL"))
-    load_registry(source_dirs, builtin=builtin).select(source_ids)  # fail now, not at 3 a.m.
+    registry = load_registry(source_dirs, builtin=builtin)
+    registry.select(source_ids)  # fail now, not at 3 a.m.
+    rules = configured_rules(alerts_file, registry, values.get("TNMT_ALERTS_FILE"))
+    if alerts_file:  # the children read the same rules
+        overrides["TNMT_ALERTS_FILE"] = str(Path(alerts_file).expanduser().resolve())
     if override := values.get("TNMT_SCHEDULE_OVERRIDE"):
         try:
             cron_trigger(override)
@@ -424,7 +455,7 @@ def daemon(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path,
     command = CrawlCommand(store.url, tuple(str(path.resolve()) for path in source_dirs),
                            builtin, mirror,
                            tuple(f"{name}={value}" for name, value in overrides.items()))
-    config = DaemonConfig.from_settings(values, source_ids, command)
+    config = DaemonConfig.from_settings(values, source_ids, command, rules)
     sys.exit(Daemon(store, config).run())
 
 
@@ -509,3 +540,95 @@ def run_record(run: Any) -> dict[str, Any]:
     return {column.name: (iso_time(value) if isinstance(value, datetime) else value)
             for column in run.__table__.columns
             for value in [getattr(run, column.name)]}
+# --- alerts ---------------------------------------------------------------------------------
+
+@main.group()
+def alerts() -> None:
+    """Alert rules, their destinations and the outbox (docs/ALERTS.md)."""
+
+
+@alerts.command("test")
+@alerts_option
+@click.option("--rule", "rule_names", metavar="NAME", multiple=True,
+              help="Only this rule's destinations (repeatable).")
+@sources_option
+@fail_cleanly
+def alerts_test(alerts_file: str | None, rule_names: tuple[str, ...],
+                source_dirs: tuple[Path, ...]) -> None:
+    """Send a sample alert to each destination of the rules and show what each did."""
+    results = send_samples(required_rules(alerts_file, source_dirs), rule_names)
+    table = Table(title="Sample alerts")
+    for column in ("rule", "destination", "result", "error"):
+        table.add_column(column, overflow="fold")
+    for rule, destination, error in results:
+        table.add_row(rule, destination, "failed" if error else "sent", error)
+    out.print(table)
+    failed = [(rule, destination) for rule, destination, error in results if error]
+    if failed:
+        fail(f"{len(failed)} of {len(results)} destinations failed, first {failed[0][1]} "
+             f"(rule {failed[0][0]})")
+
+
+@alerts.command("list")
+@click.option("--status", type=click.Choice(["pending", "sent", "failed"]),
+              help="Only alerts in this state.")
+@click.option("--limit", default=50, show_default=True, help="At most this many (0: all).")
+@db_option
+@fail_cleanly
+def alerts_list(status: str | None, limit: int, db: str | None) -> None:
+    """Show the outbox: queued alerts, newest first, and how their delivery went."""
+    table = Table(title="Alert outbox")
+    for column in ("id", "rule", "event", "destination", "status", "attempts", "when"):
+        table.add_column(column, no_wrap=column != "destination", overflow="fold")
+    table.add_column("last error", overflow="fold")
+    rows = outbox(Store(db), status, limit or None)
+    for row in rows:
+        when = row.sent_at if row.status == "sent" else row.next_attempt_at
+        table.add_row(str(row.id), row.rule, row.event, redacted(row.destination), row.status,
+                      str(row.attempts), f"{when:%Y-%m-%d %H:%M:%S}" if when else "",
+                      row.last_error)
+    table.caption = f"{len(rows)} shown"
+    out.print(table)
+
+
+@alerts.command("deliver")
+@click.option("--since", help="First queue the alerts of the articles stored on or after this "
+              "date (to catch up after a crash or a new rule; needs rules).")
+@alerts_option
+@sources_option
+@db_option
+@fail_cleanly
+def alerts_deliver(since: str | None, alerts_file: str | None, source_dirs: tuple[Path, ...],
+                   db: str | None) -> None:
+    """Send the queued alerts that are due now (failed ones are retried with backoff)."""
+    store, now = Store(db), now_utc()
+    if since_date := parse_since(since):
+        queue_article_alerts(store, required_rules(alerts_file, source_dirs),
+                             new_article_ids(store, since_date), now)
+    print_deliveries(deliver_pending(store, now), store)
+
+
+def required_rules(alerts_file: str | None, source_dirs: tuple[Path, ...]) -> AlertRules:
+    """Return the configured alert rules, or fail saying where they are looked for."""
+    rules = configured_rules(alerts_file, load_registry(source_dirs))
+    if rules is None:
+        fail(f"no alert rules: pass --alerts FILE, set {settings.ALERTS_FILE_ENV} or write "
+             f"{settings.DEFAULT_ALERTS_PATH}")
+    return rules
+
+
+def print_deliveries(deliveries: list[Delivery], store: Store) -> None:
+    """Print one row per delivery attempt (rule, destination, status, attempts, error) and
+    what the outbox holds."""
+    table = Table(title="Alerts")
+    for column in ("id", "rule", "destination", "status", "attempts", "error"):
+        table.add_column(column, overflow="fold")
+    for delivery in deliveries:
+        table.add_row(str(delivery.id), delivery.rule, delivery.destination, delivery.status,
+                      str(delivery.attempts), delivery.error)
+    sent = sum(delivery.status == "sent" for delivery in deliveries)
+    held = outbox_counts(store)
+    out.print(table)
+    out.print(f"alerts: {sent} sent, {len(deliveries) - sent} not delivered; outbox: "
+              f"{held['pending']} pending, {held['sent']} sent, {held['failed']} failed",
+              highlight=False, soft_wrap=True)

@@ -6,8 +6,10 @@ crawl runs in a child process through crawler/runner.py. Signals: SIGHUP re-read
 registry (so do changed registry files, polled); SIGTERM/SIGINT stop scheduling, give running
 crawls a grace period, then stop them, and the daemon exits 0.
 
-Two places are meant to grow: `after_run` (called for every finished run) and `maintenance`
-(a periodic job); alert delivery plugs in there.
+Alerts: with a rules file, every child crawl queues and sends its own alerts; the daemon
+queues again after each child (so the articles and health of a child that was killed or
+timed out are not missed; the outbox takes each alert once) and retries the outbox in its
+periodic maintenance job.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from typing import Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 
+from crawler.alert_rules import AlertRules
+from crawler.alerts import DEFAULT_RETRY, Retry, alert_after_runs, deliver_pending
 from crawler.logs import LOGGER_NAME, log_event
-from crawler.registry import BUILTIN_SOURCES_DIR, RegistryError, load_registry
+from crawler.registry import BUILTIN_SOURCES_DIR, Registry, RegistryError, load_registry
 from crawler.runner import ChildRunner, CrawlCommand
 from crawler.storage import Store, now_utc
 from scheduler import CRAWLS, INTERNAL, build_scheduler, job_specs, sync_jobs
@@ -50,11 +54,13 @@ class DaemonConfig:
     registry_poll: float
     maintenance_interval: float
     schedule_override: str
+    alert_rules: AlertRules | None = None  # None: no alerts
+    alert_retry: Retry = DEFAULT_RETRY
 
     @classmethod
-    def from_settings(cls, values: Any, source_ids: tuple[str, ...],
-                      command: CrawlCommand) -> DaemonConfig:
-        """Read the TNMT_DAEMON_* settings from a Scrapy Settings object."""
+    def from_settings(cls, values: Any, source_ids: tuple[str, ...], command: CrawlCommand,
+                      alert_rules: AlertRules | None = None) -> DaemonConfig:
+        """Read the TNMT_DAEMON_* (and alert retry) settings from a Scrapy Settings object."""
         return cls(source_ids, command,
                    max_crawls=values.getint("TNMT_DAEMON_MAX_CRAWLS"),
                    jitter=values.getint("TNMT_DAEMON_JITTER"),
@@ -64,7 +70,9 @@ class DaemonConfig:
                    grace=values.getfloat("TNMT_DAEMON_GRACE"),
                    registry_poll=values.getfloat("TNMT_DAEMON_REGISTRY_POLL"),
                    maintenance_interval=values.getfloat("TNMT_DAEMON_MAINTENANCE_INTERVAL"),
-                   schedule_override=values.get("TNMT_SCHEDULE_OVERRIDE"))
+                   schedule_override=values.get("TNMT_SCHEDULE_OVERRIDE"),
+                   alert_rules=alert_rules,
+                   alert_retry=Retry.from_settings(values))
 
 
 # --- the two places to extend -----------------------------------------------------------------
@@ -118,6 +126,7 @@ class Daemon:
     def __init__(self, store: Store, config: DaemonConfig):
         self.store = store
         self.config = config
+        self.registry: Registry | None = None  # the registry as last loaded
         self.runner = ChildRunner(store, config.command, config.time_limit,
                                   config.stop_timeout)
         self.scheduler = build_scheduler(
@@ -129,9 +138,20 @@ class Daemon:
         self._stamp: tuple[tuple[str, int, int], ...] = ()
 
     def crawl(self, source_id: str) -> None:
+        started = now_utc()
         result = self.runner.run(source_id)
         for run_id in result.run_ids:
             after_run(self.store, run_id)
+        rules, registry = self.config.alert_rules, self.registry
+        if rules is not None and registry is not None:
+            alert_after_runs(self.store, rules, registry, started, [source_id], now_utc(),
+                             self.config.alert_retry)
+
+    def maintain(self) -> None:
+        """The periodic job: maintenance, then the alerts still due in the outbox."""
+        maintenance(self.store, self.config)
+        if self.config.alert_rules is not None:
+            deliver_pending(self.store, now_utc(), self.config.alert_retry)
 
     def load_schedule(self) -> None:
         """Read the registry and make the stored jobs match it."""
@@ -140,6 +160,7 @@ class Daemon:
             registry = load_registry(map(Path, self.config.command.source_dirs),
                                      builtin=self.config.command.builtin)
             self.store.sync_sources(registry.values())
+            self.registry = registry
             specs = job_specs(registry, self.config.source_ids, self.config.schedule_override,
                               self.config.jitter)
             changes = sync_jobs(self.scheduler, specs, JOB_FUNCTION, self.config.misfire_grace)
@@ -170,7 +191,7 @@ class Daemon:
             raise
         self.scheduler.add_job(self.watch_registry, "interval", seconds=self.config.registry_poll,
                                id="watch_registry", jobstore=INTERNAL, executor=INTERNAL)
-        self.scheduler.add_job(maintenance, "interval", args=[self.store, self.config],
+        self.scheduler.add_job(self.maintain, "interval",
                                seconds=self.config.maintenance_interval, id="maintenance",
                                jobstore=INTERNAL, executor=INTERNAL, next_run_time=now_utc())
         self.scheduler.resume()

@@ -10,7 +10,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from apscheduler.triggers.cron import CronTrigger
@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 BUILTIN_SOURCES_DIR = Path(__file__).parent / "sources"
 SOURCE_ID_PATTERN = r"^[a-z0-9][a-z0-9_]*$"
+Model = TypeVar("Model", bound=BaseModel)
 
 
 class RegistryError(ValueError):
@@ -186,18 +187,25 @@ class Registry(Mapping[str, Source]):
         return [self[source_id] for source_id in self if self[source_id].enabled]
 
 
-def load_source(path: Path) -> Source:
-    """Parse and validate one registry file."""
+def load_toml_model(path: Path, model: type[Model], error: type[ValueError],
+                    context: dict[str, Any] | None = None) -> Model:
+    """Read the TOML file `path` into `model`; any problem raises `error` with one line,
+    'file: field: reason'."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise RegistryError(f"{path}: cannot read: {exc}") from None
+        raise error(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise RegistryError(f"{path}: not valid TOML: {exc}") from None
+        raise error(f"{path}: not valid TOML: {exc}") from None
     try:
-        source = Source.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
-        raise RegistryError(f"{path}: {_describe(exc)}") from None
+        raise error(f"{path}: {_describe(exc)}") from None
+
+
+def load_source(path: Path) -> Source:
+    """Parse and validate one registry file."""
+    source = load_toml_model(path, Source, RegistryError)
     if source.id != path.stem:
         raise RegistryError(f"{path}: id: {source.id!r} must equal the file name {path.stem!r}")
     return source

@@ -113,3 +113,15 @@ TNMT_HEALTH_STALE_HOURS = 24  # no successful run for this long: "stale"
 # the handler, so Scrapy must not install its own).
 TNMT_LOG_FORMAT = "kv"
 LOG_INSTALL_ROOT_HANDLER = False
+# --- Alerts (crawler/alerts.py; docs/ALERTS.md) -------------------------------------------
+
+# The rules file: `--alerts FILE`, else $TNMT_ALERTS_FILE, else this setting, else the
+# default file below when it exists; with none of them, no alerts are sent.
+TNMT_ALERTS_FILE = ""
+ALERTS_FILE_ENV = "TNMT_ALERTS_FILE"
+DEFAULT_ALERTS_PATH = (Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+                       / "tnmt" / "alerts.toml")
+# A failed delivery is retried after 1, 2, 4… times this (capped), then given up as failed.
+TNMT_ALERTS_RETRY_SECONDS = 60
+TNMT_ALERTS_RETRY_MAX_SECONDS = 6 * 3600
+TNMT_ALERTS_MAX_ATTEMPTS = 8

@@ -569,3 +569,39 @@ def _reason(exc: BaseException) -> str:
 def shared_store(db_url: str) -> Store:
     """Return this process's one Store for `db_url` (the pipelines share it)."""
     return Store(db_url)
+
+
+# --- alerts (crawler/alerts.py) ---------------------------------------------------------------
+
+class AlertOutbox(Base):
+    """One alert for one destination: queued once, delivered with retries, never lost."""
+
+    __tablename__ = "alert_outbox"
+    __table_args__ = (UniqueConstraint("rule", "event", "destination"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule: Mapped[str] = mapped_column(String(100))
+    event: Mapped[str] = mapped_column(String(200))  # "article:<id>" or "health:<source>:<n>"
+    destination: Mapped[str] = mapped_column(String(1000))  # an Apprise URL
+    source_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)  # the alert as JSON, for webhooks
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AlertHealthState(Base):
+    """Each source's health state as last given to the alerts, and how often it changed:
+    only changes alert."""
+
+    __tablename__ = "alert_health_states"
+
+    source_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20))
+    changes: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)

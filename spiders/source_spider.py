@@ -84,7 +84,8 @@ class SourceSpider(Spider):
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
         """Follow the article links of a listing page, then its next page."""
-        if not self._read_discovery_page(response, "listing_pages"):
+        if not self._read_discovery_page(response, "listing_pages") \
+                or not isinstance(response, TextResponse):
             return  # unchanged since the last run: nothing new on it, nor after it
         selector = self.source.selectors.links or "a"
         hrefs = response.css(f"{selector}::attr(href)").getall()
@@ -136,7 +137,8 @@ class SourceSpider(Spider):
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         """Follow the article links of an RSS or Atom feed."""
-        if not self._read_discovery_page(response, "feeds"):
+        if not self._read_discovery_page(response, "feeds") \
+                or not isinstance(response, TextResponse):
             return
         response.selector.remove_namespaces()
         dated = []
@@ -255,13 +257,13 @@ class SourceSpider(Spider):
         self._note_error(f"{reason} at {url}")
 
     def _read_discovery_page(self, response: Response, kind: str) -> bool:
-        """Count a feed, sitemap or listing page under `kind` when it has content to read;
-        a 304 is counted apart, so that health never takes "unchanged" for "no links"."""
+        """Count a feed, sitemap or listing page under `kind` and return True when it has
+        content; a 304 is counted apart, so health never takes "unchanged" for "no links"."""
         if response.status == 304:
             self._count(f"not_modified/{kind}")
             return False
         self._count(kind)
-        return kind == "sitemaps" or isinstance(response, TextResponse)
+        return True
 
     def _note_error(self, message: str) -> None:
         self._count("errors")

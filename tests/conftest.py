@@ -15,10 +15,11 @@ import pytest
 from crawler.cli import mirror_sources
 from crawler.mirror import SITES_DIR, MirrorServer, resolve
 from crawler.registry import load_registry
-from crawler.storage import Store
+from crawler.storage import Base, Store
 
 RESOURCES = Path(__file__).parent / "resources"
 TNMT = [sys.executable, "-m", "crawler"]
+POSTGRES_URL = os.environ.get("TNMT_TEST_POSTGRES_URL", "")
 
 
 def expected_articles() -> list[dict]:
@@ -35,6 +36,19 @@ def run_tnmt(*args: str, env: dict[str, str] | None = None, check: bool = False,
     if check and result.returncode != 0:
         raise AssertionError(f"tnmt {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def empty_store(backend: str, tmp_path: Path) -> Store:
+    """An empty store on a SQLite file under `tmp_path`, or on PostgreSQL (emptied first)
+    when `backend` is "postgresql"; skipped unless TNMT_TEST_POSTGRES_URL is set."""
+    if backend == "sqlite":
+        return Store(str(tmp_path / "tnmt.db"))
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL tests need TNMT_TEST_POSTGRES_URL (.ci/run sets it)")
+    previous = Store(POSTGRES_URL)
+    Base.metadata.drop_all(previous.engine)
+    previous.close()
+    return Store(POSTGRES_URL)
 
 
 def mirror_page(url: str) -> bytes:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import sqlite3
 from collections.abc import Iterator
 from datetime import datetime
@@ -14,11 +13,12 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from conftest import empty_store
 from crawler.article import Article, content_hash
 from crawler.dates import VN_TZ
 from crawler.export import export_string
 from crawler.registry import load_registry
-from crawler.storage import Base, RunCounts, StorageError, Store
+from crawler.storage import RunCounts, StorageError, Store
 
 PUBLISHED = datetime(2020, 1, 10, 21, 18, tzinfo=VN_TZ)
 
@@ -30,21 +30,10 @@ def make_article(url: str, body: str = "Ngày 10/01, Sở TN&MT Bình Dương t�
                    published_at=PUBLISHED, published_has_time=True)
 
 
-POSTGRES_URL = os.environ.get("TNMT_TEST_POSTGRES_URL", "")
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """An empty store on a SQLite file, and on PostgreSQL when TNMT_TEST_POSTGRES_URL is set."""
-    if request.param == "sqlite":
-        store = Store(str(tmp_path / "tnmt.db"))
-    elif not POSTGRES_URL:
-        pytest.skip("PostgreSQL tests need TNMT_TEST_POSTGRES_URL (.ci/run sets it)")
-    else:
-        previous = Store(POSTGRES_URL)
-        Base.metadata.drop_all(previous.engine)
-        previous.close()
-        store = Store(POSTGRES_URL)
+    store = empty_store(request.param, tmp_path)
     store.sync_sources([load_registry()["bonnmt"]])
     yield store
     store.close()
