@@ -48,6 +48,7 @@ ITEM_PIPELINES = {
     "pipelines.validate.ValidatePipeline": 200,
     "pipelines.relevance.RelevancePipeline": 300,
     "pipelines.dedupe.DedupePipeline": 400,
+    "pipelines.stories.StoriesPipeline": 450,
     "pipelines.store.StorePipeline": 500,
 }
 
@@ -63,5 +64,14 @@ TNMT_MIN_TITLE_CHARS = 10
 
 # The offline mirror: {"host": "127.0.0.1:port"}; empty means the real web.
 TNMT_MIRROR_ADDRESS = ""
+
+# Near-duplicates (crawler/stories.py): MinHash over word shingles of lead + body, LSH bands.
+# A candidate whose estimated Jaccard similarity reaches the threshold is the same story
+# (figures behind these values: BENCHMARKS.md "Near-duplicates"). Changing the first three
+# makes stored signatures incomparable with new ones.
+TNMT_STORY_PERMUTATIONS = 128
+TNMT_STORY_SHINGLE_WORDS = 4
+TNMT_STORY_BAND_ROWS = 3  # 42 bands of 3: pairs from about 0.3 similarity up become candidates
+TNMT_STORY_THRESHOLD = 0.5
 
 TIMEZONE = "Asia/Ho_Chi_Minh"

@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -37,6 +40,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, rela
 from crawler import settings
 from crawler.article import Article
 from crawler.registry import Source
+from crawler.stories import StoryLink
 
 
 class StorageError(RuntimeError):
@@ -95,6 +99,7 @@ class ArticleRecord(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
 
     aliases: Mapped[list[UrlAlias]] = relationship(back_populates="article", lazy="selectin")
+    story: Mapped[StoryMember | None] = relationship(lazy="selectin", viewonly=True)
 
     def to_article(self) -> Article:
         """Return the stored row as the Article the extractor made."""
@@ -290,10 +295,11 @@ class Store:
 
     def add_article(
         self, article: Article, *, source_id: str, content_hash: str, run_id: int | None,
-        relevance: str = "", aliases: Iterable[str] = (),
+        relevance: str = "", aliases: Iterable[str] = (), story: StoryLink | None = None,
     ) -> int | None:
-        """Store a new article with its aliases; return its id, or None when an equal one
-        (same URL or same content) was stored meanwhile."""
+        """Store a new article with its aliases (and its story membership and band buckets);
+        return its id, or None when an equal one (same URL or same content) was stored
+        meanwhile."""
         now = now_utc()
         record = ArticleRecord(
             source_id=source_id, url=article.url, title=article.title, lead=article.lead,
@@ -308,6 +314,8 @@ class Store:
                 session.flush()
                 for alias in set(aliases) - {article.url}:
                     session.add(UrlAlias(url=alias, article_id=record.id, first_seen_at=now))
+                if story is not None:
+                    add_story_member(session, record.id, story)
         except IntegrityError:
             return None
         return record.id
@@ -351,6 +359,56 @@ class Store:
         with self.reading() as session:
             return session.scalar(select(func.count(ArticleRecord.id))) or 0
 
+    # --- stories (near-duplicates across sources) and dropped pages ---------------------
+
+    def story_candidates(self, buckets: Iterable[int]) -> list[tuple[int, bytes]]:
+        """Return (story id, signature) of every stored article sharing a band bucket."""
+        buckets = list(buckets)
+        if not buckets:
+            return []
+        query = (select(StoryMember.story_id, StoryMember.signature)
+                 .where(StoryMember.article_id.in_(
+                     select(StoryBand.article_id).where(StoryBand.bucket.in_(buckets)))))
+        with self.reading() as session:
+            return [(story_id, signature) for story_id, signature in session.execute(query)]
+
+    def story_copies(self, story_id: int) -> list[ArticleRecord]:
+        """Return every stored copy of a story, first stored first."""
+        query = (select(ArticleRecord).join(StoryMember)
+                 .where(StoryMember.story_id == story_id).order_by(ArticleRecord.id))
+        with self.reading() as session:
+            return list(session.scalars(query))
+
+    def stories(
+        self, *, sources: Iterable[str] = (), since: datetime | None = None,
+        search: str | None = None, limit: int | None = None,
+    ) -> list[list[ArticleRecord]]:
+        """Return stories (each the list of its copies), newest first, of the articles the
+        filters select; a story's copies are all listed, whatever their source."""
+        groups: dict[int, list[ArticleRecord]] = {}
+        for row in self.iter_articles(sources=sources, since=since, search=search):
+            key = story_id_of(row)
+            if key not in groups and limit and len(groups) == limit:
+                break
+            groups.setdefault(key, []).append(row)
+        for key in [key for key, rows in groups.items() if rows[0].story is not None]:
+            groups[key] = self.story_copies(key)
+        return list(groups.values())
+
+    def add_dropped_page(self, page: DroppedPage) -> None:
+        """Record a page that was fetched but left out (no body kept), for audits."""
+        with self.transaction() as session:
+            session.add(page)
+
+    def dropped_pages(self, *, sources: Iterable[str] = (),
+                      limit: int | None = None) -> list[DroppedPage]:
+        """Return recorded dropped pages, newest first."""
+        query = select(DroppedPage).order_by(DroppedPage.id.desc())
+        if sources := list(sources):
+            query = query.where(DroppedPage.source_id.in_(sources))
+        with self.reading() as session:
+            return list(session.scalars(query.limit(limit)))
+
 
 def _reason(exc: BaseException) -> str:
     """Return the first line of a database error, without SQLAlchemy's boilerplate."""
@@ -362,3 +420,53 @@ def _reason(exc: BaseException) -> str:
 def shared_store(db_url: str) -> Store:
     """Return this process's one Store for `db_url` (the pipelines share it)."""
     return Store(db_url)
+
+
+# --- stories (near-duplicates across sources) and dropped pages ----------------------------
+
+
+class StoryMember(Base):
+    """An article's story: the id of the story's first stored copy, and its signature."""
+
+    __tablename__ = "story_members"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    story_id: Mapped[int] = mapped_column(Integer, index=True)
+    similarity: Mapped[float | None] = mapped_column(Float)  # to the copy it matched
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class StoryBand(Base):
+    """One LSH band bucket of an article's signature: the index near-duplicates are found by."""
+
+    __tablename__ = "story_bands"
+
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+
+
+def add_story_member(session: Session, article_id: int, story: StoryLink) -> None:
+    """Add the article's story membership and band buckets to the session's transaction."""
+    session.add(StoryMember(article_id=article_id, story_id=story.story_id or article_id,
+                            similarity=story.similarity, signature=story.signature))
+    session.add_all(StoryBand(bucket=bucket, article_id=article_id)
+                    for bucket in set(story.buckets))
+
+
+def story_id_of(row: ArticleRecord) -> int:
+    """Return the article's story id (its own id when it has no recorded story)."""
+    return row.story.story_id if row.story is not None else row.id
+
+
+class DroppedPage(Base):
+    """A fetched page left out of the database (off topic, …): what and why, not its body."""
+
+    __tablename__ = "dropped_pages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    source_id: Mapped[str] = mapped_column(String(64), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    title: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(String(1000))
+    dropped_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -8,6 +8,7 @@ from scrapy.crawler import Crawler
 
 from crawler.extraction import extract_article
 from crawler.items import ArticleItem, PageItem
+from crawler.relevance import breadcrumb_paths
 from pipelines import drop
 
 logger = logging.getLogger(__name__)
@@ -34,4 +35,5 @@ class ExtractPipeline:
         seen = tuple(url for url in item.seen_urls if url != article.url)
         if item.url != article.url:
             seen += (item.url,)
-        return ArticleItem(source_id=item.source_id, article=article, seen_urls=seen)
+        return ArticleItem(source_id=item.source_id, article=article, seen_urls=seen,
+                           categories=breadcrumb_paths(item.html, item.url))
