@@ -29,6 +29,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    insert,
     or_,
     select,
     update,
@@ -40,7 +41,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, rela
 from crawler import settings
 from crawler.article import Article
 from crawler.registry import Source
-from crawler.stories import StoryLink
+from crawler.stories import Fingerprint, StoryLink, best_match
 
 
 class StorageError(RuntimeError):
@@ -372,6 +373,12 @@ class Store:
         with self.reading() as session:
             return [(story_id, signature) for story_id, signature in session.execute(query)]
 
+    def story_for(self, found: Fingerprint, threshold: float) -> StoryLink:
+        """Return the story a new article with this fingerprint joins (None: its own)."""
+        match = best_match(found.signature, self.story_candidates(found.buckets), threshold)
+        story_id, score = match if match is not None else (None, None)
+        return StoryLink(found.signature, found.buckets, story_id, score)
+
     def story_copies(self, story_id: int) -> list[ArticleRecord]:
         """Return every stored copy of a story, first stored first."""
         query = (select(ArticleRecord).join(StoryMember)
@@ -449,8 +456,9 @@ def add_story_member(session: Session, article_id: int, story: StoryLink) -> Non
     """Add the article's story membership and band buckets to the session's transaction."""
     session.add(StoryMember(article_id=article_id, story_id=story.story_id or article_id,
                             similarity=story.similarity, signature=story.signature))
-    session.add_all(StoryBand(bucket=bucket, article_id=article_id)
-                    for bucket in set(story.buckets))
+    if story.buckets:  # one executemany, not an ORM object per band
+        session.execute(insert(StoryBand), [{"bucket": bucket, "article_id": article_id}
+                                            for bucket in set(story.buckets)])
 
 
 def story_id_of(row: ArticleRecord) -> int:

@@ -86,6 +86,13 @@ def best_match(signature: bytes, candidates: Iterable[tuple[int, bytes]],
     return (best[1], best[0]) if best[0] >= threshold else None
 
 
+def same_story(fingerprint: Fingerprint, other: Fingerprint, threshold: float) -> bool:
+    """True when the index would offer `other` as a candidate (a shared band bucket) and
+    their similarity reaches `threshold`: the pipeline's verdict for one pair."""
+    return (not set(fingerprint.buckets).isdisjoint(other.buckets)
+            and similarity(fingerprint.signature, other.signature) >= threshold)
+
+
 def similarity(signature: bytes, other: bytes) -> float:
     """Return the estimated Jaccard similarity of two signatures (share of equal values)."""
     mine, theirs = np.frombuffer(signature, "<u4"), np.frombuffer(other, "<u4")

@@ -7,7 +7,7 @@ from scrapy.crawler import Crawler
 
 from crawler.items import ArticleItem
 from crawler.storage import Store, shared_store
-from crawler.stories import StoryLink, best_match, fingerprint, story_text
+from crawler.stories import fingerprint, story_text
 
 
 class StoriesPipeline:
@@ -29,12 +29,9 @@ class StoriesPipeline:
                    threshold=settings.getfloat("TNMT_STORY_THRESHOLD"))
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
-        found = fingerprint(story_text(item.article), **self.shape)
-        candidates = self.store.story_candidates(found.buckets)
-        match = best_match(found.signature, candidates, self.threshold)
-        if match is not None:
+        item.story = self.store.story_for(fingerprint(story_text(item.article), **self.shape),
+                                          self.threshold)
+        if item.story.story_id is not None:
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("tnmt/story_copy")
-        story_id, score = match if match is not None else (None, None)
-        item.story = StoryLink(found.signature, found.buckets, story_id, score)
         return item
