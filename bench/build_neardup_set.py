@@ -3,9 +3,9 @@
     python bench/build_neardup_set.py tests/resources/neardup
 
 Reads DIR/edits.toml (hand-written headlines, sapos, credits, follow-up stories) and the
-mirror's expected articles under tests/resources/, writes DIR/articles.json (id → title,
-lead, body) and DIR/pairs.json (a, b, same, kind). Deterministic: re-running it rewrites the
-same files.
+mirror's expected articles under tests/resources/, writes DIR/articles.jsonl (id, title,
+lead, body) and DIR/pairs.jsonl (a, b, same, kind), one JSON object a line. Deterministic:
+re-running it rewrites the same files.
 """
 
 from __future__ import annotations
@@ -151,12 +151,17 @@ def load_base(file: str) -> Piece:
     return {"title": expected["title"], "lead": expected["lead"], "body": expected["body"]}
 
 
+def write_lines(path: Path, records: list[dict[str, Any]]) -> None:
+    path.write_text("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records),
+                    "utf-8")
+
+
 def main(folder: Path) -> None:
     edits = tomllib.loads((folder / "edits.toml").read_text("utf-8"))
     articles, pairs = build(edits)
-    dump = {"ensure_ascii": False, "indent": 1}
-    (folder / "articles.json").write_text(json.dumps(articles, **dump) + "\n", "utf-8")
-    (folder / "pairs.json").write_text(json.dumps(pairs, **dump) + "\n", "utf-8")
+    write_lines(folder / "articles.jsonl",
+                [{"id": key, **piece} for key, piece in articles.items()])
+    write_lines(folder / "pairs.jsonl", pairs)
     positives = sum(pair["same"] for pair in pairs)
     print(f"{len(articles)} articles, {positives} re-published pairs, "
           f"{len(pairs) - positives} different-story pairs")

@@ -3,7 +3,7 @@ database grows.
 
     python bench/neardup.py tests/resources/neardup [--sizes 1000,10000,50000] [--queries 200]
 
-DIR holds articles.json and pairs.json (bench/build_neardup_set.py). Part 1 judges every
+DIR holds articles.jsonl and pairs.jsonl (bench/build_neardup_set.py). Part 1 judges every
 labelled pair as the pipeline does (a shared band bucket, then the signature similarity
 against TNMT_STORY_THRESHOLD) and sweeps the threshold. Part 2 fills a fresh SQLite file with
 synthetic articles (words drawn from the labelled set's text) up to each size and times the
@@ -55,11 +55,16 @@ SWEEP = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
 
 def load_set(folder: Path) -> tuple[dict[str, Article], list[dict[str, Any]]]:
     """Return the labelled set's articles (by id) and pairs."""
-    pieces = json.loads((folder / "articles.json").read_text("utf-8"))
-    articles = {key: Article(url=f"https://example.invalid/{key}", title=piece["title"],
-                             lead=piece["lead"], paragraphs=tuple(piece["body"]))
-                for key, piece in pieces.items()}
-    return articles, json.loads((folder / "pairs.json").read_text("utf-8"))
+    articles = {piece["id"]: Article(url=f"https://example.invalid/{piece['id']}",
+                                     title=piece["title"], lead=piece["lead"],
+                                     paragraphs=tuple(piece["body"]))
+                for piece in read_lines(folder / "articles.jsonl")}
+    return articles, read_lines(folder / "pairs.jsonl")
+
+
+def read_lines(path: Path) -> list[dict[str, Any]]:
+    """Return the JSON objects of a JSON Lines file."""
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
 
 
 def fingerprints(articles: dict[str, Article]) -> dict[str, Fingerprint]:
@@ -218,7 +223,7 @@ def scaling_report(folder: Path, sizes: list[int], queries: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("folder", type=Path, help="folder with articles.json and pairs.json")
+    parser.add_argument("folder", type=Path, help="folder with articles.jsonl and pairs.jsonl")
     parser.add_argument("--sizes", default="1000,10000,50000",
                         help="stored-article counts to time the lookup at")
     parser.add_argument("--queries", type=int, default=200, help="lookups timed per size")

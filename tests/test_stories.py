@@ -29,15 +29,19 @@ PRECISION_FLOOR = 0.95
 RECALL_FLOOR = 0.95
 
 
+def read_lines(name: str) -> list[dict]:
+    return [json.loads(line) for line in (NEARDUP / name).read_text("utf-8").splitlines()]
+
+
 def labelled_fingerprints() -> dict[str, Fingerprint]:
-    pieces = json.loads((NEARDUP / "articles.json").read_text("utf-8"))
-    return {key: fingerprint(story_text(Article(url=key, title=piece["title"], lead=piece["lead"],
-                                                paragraphs=tuple(piece["body"]))), **SHAPE)
-            for key, piece in pieces.items()}
+    return {piece["id"]: fingerprint(story_text(Article(
+                url=piece["id"], title=piece["title"], lead=piece["lead"],
+                paragraphs=tuple(piece["body"]))), **SHAPE)
+            for piece in read_lines("articles.jsonl")}
 
 
 def test_labelled_set_is_judged_above_the_floors() -> None:
-    pairs = json.loads((NEARDUP / "pairs.json").read_text("utf-8"))
+    pairs = read_lines("pairs.jsonl")
     prints = labelled_fingerprints()
     positives = [pair for pair in pairs if pair["same"]]
     assert len(positives) >= 40 and len(pairs) - len(positives) >= len(positives) - 4
