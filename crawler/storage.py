@@ -402,15 +402,27 @@ class Store:
             groups[key] = self.story_copies(key)
         return list(groups.values())
 
-    def add_dropped_page(self, page: DroppedPage) -> None:
-        """Record a page that was fetched but left out (no body kept), for audits."""
-        with self.transaction() as session:
-            session.add(page)
+    def record_dropped_page(self, page: DroppedPage) -> None:
+        """Record a page that was fetched but left out (no body kept), for audits: one row
+        per URL, telling the latest run that left it out and why."""
+        fields = {"run_id": page.run_id, "source_id": page.source_id, "title": page.title,
+                  "reason": page.reason, "dropped_at": page.dropped_at}
+        try:
+            with self.transaction() as session:
+                known = session.scalar(select(DroppedPage).where(DroppedPage.url == page.url))
+                if known is None:
+                    session.add(page)
+                else:
+                    session.execute(update(DroppedPage).where(DroppedPage.id == known.id)
+                                    .values(**fields))
+        except IntegrityError:
+            pass  # another process recorded the same page at the same moment
 
     def dropped_pages(self, *, sources: Iterable[str] = (),
                       limit: int | None = None) -> list[DroppedPage]:
         """Return recorded dropped pages, newest first."""
-        query = select(DroppedPage).order_by(DroppedPage.id.desc())
+        query = select(DroppedPage).order_by(DroppedPage.dropped_at.desc(),
+                                             DroppedPage.id.desc())
         if sources := list(sources):
             query = query.where(DroppedPage.source_id.in_(sources))
         with self.reading() as session:
@@ -474,7 +486,7 @@ class DroppedPage(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
     source_id: Mapped[str] = mapped_column(String(64), index=True)
-    url: Mapped[str] = mapped_column(String(2000))
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
     title: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str] = mapped_column(String(1000))
     dropped_at: Mapped[datetime] = mapped_column(UTCDateTime)

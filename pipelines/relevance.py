@@ -31,7 +31,7 @@ class RelevancePipeline:
 
     def record_dropped(self, item: ArticleItem, reason: str) -> None:
         assert self.crawler.stats is not None
-        self.store.add_dropped_page(DroppedPage(
+        self.store.record_dropped_page(DroppedPage(
             run_id=self.crawler.stats.get_value("tnmt/run_id"), source_id=item.source_id,
             url=item.article.url, title=item.article.title, reason=reason[:1000],
             dropped_at=now_utc()))

@@ -4,14 +4,18 @@ with the reason it is in, and every page left out is listed with the reason it i
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
+from test_storage import store  # noqa: F401  (the store fixture: SQLite, PostgreSQL)
 
-from conftest import Crawl, expected_articles
+from conftest import RESOURCES, Crawl, expected_articles
 from crawler.article import Article
 from crawler.cli import main
-from crawler.registry import Topics, load_registry
+from crawler.registry import RegistryError, Topics, load_registry, load_source
 from crawler.relevance import breadcrumb_paths, relevance_reason
+from crawler.storage import DroppedPage, Store, now_utc
 
 SPORT = ("https://baohatinh.vn/khai-mac-giai-bong-da-thieu-nien-nhi-dong-tinh-ha-tinh-nam-2024/"
          "263302.htm")
@@ -45,8 +49,8 @@ def test_the_off_topic_mirror_page_is_listed_with_its_reason_and_run(mirror_craw
 
 
 def test_articles_show_and_exports_carry_the_reason(mirror_crawl: Crawl) -> None:
-    store = mirror_crawl.store()
-    row = next(row for row in store.articles() if row.source_id == "baohatinh")
+    crawled = mirror_crawl.store()
+    row = next(row for row in crawled.articles() if row.source_id == "baohatinh")
     shown = CliRunner().invoke(main, ["articles", "show", str(row.id), "--db",
                                       mirror_crawl.db_url])
     assert f"why kept: {row.relevance}" in shown.stdout
@@ -72,3 +76,22 @@ def test_category_wins_and_no_rule_keeps_everything() -> None:
     assert relevance_reason(article, (), Topics(keywords=("sạt lở",))) == "keywords: sạt lở"
     assert relevance_reason(article, (), Topics(keywords=("bóng đá",))) is None
     assert relevance_reason(article, (), Topics()) == "source: every article"
+
+
+def test_a_category_that_is_not_a_path_is_refused(tmp_path: Path) -> None:
+    entry = (RESOURCES.parent.parent / "crawler" / "sources" / "baodaklak.toml").read_text("utf-8")
+    bad = tmp_path / "baodaklak.toml"
+    bad.write_text(entry.replace('categories = ["/moi-truong/"]', 'categories = ["moi-truong"]'),
+                   "utf-8")
+    with pytest.raises(RegistryError, match=r"baodaklak\.toml: topics\.categories: .*'moi-truong'"):
+        load_source(bad)
+
+
+def test_a_page_dropped_again_keeps_one_row_naming_the_latest_run(store: Store) -> None:  # noqa: F811
+    runs = [store.start_run("bonnmt") for _ in range(2)]
+    for run_id in runs:
+        store.record_dropped_page(DroppedPage(
+            run_id=run_id, source_id="bonnmt", url="https://mae.gov.vn/the-thao/1.htm",
+            title="Giải bóng đá", reason=f"off topic (run {run_id})", dropped_at=now_utc()))
+    [page] = store.dropped_pages()
+    assert (page.run_id, page.reason) == (runs[1], f"off topic (run {runs[1]})")
