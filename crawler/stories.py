@@ -20,9 +20,10 @@ from datasketch import MinHash
 from crawler.article import Article, normalise_text
 
 _WORDS = re.compile(r"\w+")
-# datasketch's seed: every process must draw the same permutations, or stored
-# signatures stop being comparable.
+# Every process and every datasketch release must draw the same hashes, or stored signatures
+# stop being comparable with new ones: the seed and the (32-bit) scheme are fixed here.
 MINHASH_SEED = 1
+MINHASH_SCHEME = "affine32"
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def fingerprint(text: str, *, permutations: int, shingle_words: int,
                 band_rows: int) -> Fingerprint:
     """Return the MinHash signature of `text` and its band buckets."""
     grams = shingles(text, shingle_words)
-    minhash = MinHash(num_perm=permutations, seed=MINHASH_SEED)
+    minhash = MinHash(num_perm=permutations, seed=MINHASH_SEED, scheme=MINHASH_SCHEME)
     minhash.update_batch([gram.encode("utf-8") for gram in sorted(grams)])
     signature = minhash.hashvalues.astype("<u4").tobytes()
     return Fingerprint(signature, band_buckets(signature, band_rows) if grams else ())
