@@ -281,3 +281,11 @@ def test_an_off_topic_page_is_recorded_with_its_reason_and_run_but_not_its_body(
     runs = {run.source_id: run.id for run in Store(db).runs()}
     assert dropped["run"] == runs["bao_thu"]
     assert "Sân vận động" not in json.dumps(dropped, ensure_ascii=False)
+
+
+def test_stories_and_dropped_together_are_refused_in_one_line(
+        two_sources: tuple[str, Path]) -> None:
+    result = CliRunner().invoke(main, ["articles", "list", "--stories", "--dropped", "--db",
+                                       two_sources[0]])
+    assert result.exit_code == 1
+    assert result.stderr == "error: --stories and --dropped cannot be combined\n"
