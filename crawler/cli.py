@@ -14,6 +14,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.syntax import Syntax
 from rich.table import Table
 
@@ -40,7 +41,14 @@ from crawler.logs import LogFormatError, configure_logging
 from crawler.mirror import MirrorServer, mirrored_hosts
 from crawler.registry import Registry, RegistryError, Source, load_registry, load_source
 from crawler.runner import CrawlCommand
-from crawler.storage import StorageError, Store, now_utc
+from crawler.storage import (
+    ArticleRecord,
+    DroppedPage,
+    StorageError,
+    Store,
+    now_utc,
+    story_id_of,
+)
 from scheduler import cron_trigger
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -290,18 +298,35 @@ def articles() -> None:
 @click.option("--limit", default=50, show_default=True, help="At most this many (0: all).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
+@click.option("--stories", is_flag=True,
+              help="One entry per story, with every copy of it (re-published by other sources).")
+@click.option("--dropped", is_flag=True,
+              help="The pages left out as off topic instead, with the reason (newest first).")
 @db_option
 @fail_cleanly
 def articles_list(source_ids: tuple[str, ...], since: str | None, search: str | None,
-                  limit: int, fmt: str, db: str | None) -> None:
+                  limit: int, fmt: str, stories: bool, dropped: bool, db: str | None) -> None:
     """List stored articles, newest first."""
-    rows = Store(db).articles(sources=source_ids, since=parse_since(since), search=search,
-                              limit=limit or None)
+    if stories and dropped:
+        fail("--stories and --dropped cannot be combined")
+    store = Store(db)
+    if dropped:
+        print_dropped(store.dropped_pages(sources=source_ids, limit=limit or None), fmt)
+        return
+    if stories:
+        print_stories(store.stories(sources=source_ids, since=parse_since(since),
+                                    search=search, limit=limit or None), fmt)
+        return
+    rows = store.articles(sources=source_ids, since=parse_since(since), search=search,
+                          limit=limit or None)
     if fmt == "json":
-        click.echo(json.dumps([article_record(row) for row in rows], ensure_ascii=False,
-                              indent=2))
+        echo_json([article_record(row) for row in rows])
     else:
         print_articles(rows)
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 def print_articles(rows: Iterable[Any]) -> None:
@@ -318,6 +343,52 @@ def print_articles(rows: Iterable[Any]) -> None:
     out.print(table)
 
 
+def print_stories(stories: list[list[ArticleRecord]], fmt: str) -> None:
+    """Print each story once, with its copies (source, published, title, URL)."""
+    if fmt == "json":
+        echo_json([{"story_id": story_id_of(copies[0]),
+                    "copies": [copy_record(row) for row in copies]} for copies in stories])
+        return
+    table = Table(title="Stories")
+    table.add_column("story", no_wrap=True, justify="right")
+    for column in ("source", "published"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("title", overflow="fold", ratio=1)
+    table.add_column("url", overflow="fold", ratio=1)
+    for copies in stories:
+        for number, row in enumerate(copies):
+            table.add_row(str(story_id_of(row)) if number == 0 else "", row.source_id,
+                          row.to_article().published_iso() or "", row.title, row.url,
+                          end_section=number == len(copies) - 1)
+    copied = sum(1 for copies in stories if len(copies) > 1)
+    table.caption = f"{len(stories)} stories shown, {copied} published more than once"
+    out.print(table)
+
+
+def copy_record(row: ArticleRecord) -> dict[str, Any]:
+    """Return one copy of a story: which article, where, under which headline."""
+    return {"id": row.id, "source": row.source_id, "url": row.url, "title": row.title,
+            "published_at": row.to_article().published_iso()}
+
+
+def print_dropped(pages: list[DroppedPage], fmt: str) -> None:
+    """Print the pages left out, with the run, source and reason."""
+    if fmt == "json":
+        echo_json([{"run": page.run_id, "source": page.source_id, "url": page.url,
+                    "title": page.title, "reason": page.reason,
+                    "dropped_at": page.dropped_at.isoformat()} for page in pages])
+        return
+    table = Table(title="Dropped pages")
+    for column in ("run", "source"):
+        table.add_column(column, no_wrap=True)
+    for column in ("title", "url", "reason"):
+        table.add_column(column, overflow="fold", ratio=1)
+    for page in pages:
+        table.add_row(str(page.run_id or ""), page.source_id, page.title, page.url, page.reason)
+    table.caption = f"{len(pages)} shown"
+    out.print(table)
+
+
 @articles.command("show")
 @click.argument("article_id", type=int)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
@@ -326,19 +397,27 @@ def print_articles(rows: Iterable[Any]) -> None:
 @fail_cleanly
 def articles_show(article_id: int, fmt: str, db: str | None) -> None:
     """Show one stored article."""
-    row = Store(db).get_article(article_id)
+    store = Store(db)
+    row = store.get_article(article_id)
     if row is None:
         fail(f"no article with id {article_id}")
     record = article_record(row)
+    copies = [copy for copy in store.story_copies(record["story_id"]) if copy.id != row.id]
     if fmt == "json":
-        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        echo_json(record | {"story_copies": [copy_record(copy) for copy in copies]})
         return
-    out.print(f"[bold]{record['title']}[/bold]")
+    out.print(f"[bold]{escape(record['title'])}[/bold]")
     meta = [record["source"], record["published_at"] or "no date", record["author"] or ""]
     out.print(" · ".join(part for part in meta if part), highlight=False)
     out.print(record["url"], highlight=False)
     for alias in record["aliases"]:
         out.print(f"also at {alias}", highlight=False)
+    out.print(f"why kept: {record['relevance'] or 'not recorded'}", highlight=False)
+    out.print(f"story {record['story_id']}: "
+              + (f"{len(copies) + 1} copies" if copies else "no other copy"), highlight=False)
+    for copy in copies:
+        out.print(f"  also published by {copy.source_id} (article {copy.id}): {copy.title} "
+                  f"{copy.url}", highlight=False, markup=False)
     out.print()
     click.echo(record["text"])
 

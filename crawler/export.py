@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 from xml.etree import ElementTree as ET
 
-from crawler.storage import ArticleRecord
+from crawler.storage import ArticleRecord, story_id_of
 
 CSV_FIELDS = ("id", "source", "url", "title", "published_at", "author", "lead", "text",
-              "aliases", "first_seen_at", "last_seen_at", "versions")
+              "aliases", "story_id", "relevance", "first_seen_at", "last_seen_at", "versions")
 # Cells starting with these are run as formulas by spreadsheet programs.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -27,6 +27,7 @@ def article_record(row: ArticleRecord) -> dict[str, Any]:
         **article.to_dict(),
         "aliases": sorted(alias.url for alias in row.aliases),
         "relevance": row.relevance,
+        "story_id": story_id_of(row),
         "first_seen_at": row.first_seen_at.isoformat(),
         "last_seen_at": row.last_seen_at.isoformat(),
         "versions": row.version_count,  # 0: never seen edited
@@ -89,6 +90,7 @@ def _atom_entries(rows: Iterable[ArticleRecord]) -> Iterator[ET.Element]:
             ET.SubElement(entry, "published").text = row.published_at.isoformat()
         if record["author"]:
             ET.SubElement(ET.SubElement(entry, "author"), "name").text = record["author"]
+        ET.SubElement(entry, "category", term=f"story:{record['story_id']}")
         ET.SubElement(entry, "summary").text = record["lead"] or record["text"][:300]
         ET.SubElement(entry, "content", type="text").text = record["text"]
         yield entry

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from crawler.article import Article
+from crawler.stories import StoryLink
 
 
 @dataclass
@@ -28,8 +29,10 @@ class ArticleItem:
     source_id: str
     article: Article
     seen_urls: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()  # URL paths of the page's breadcrumb links
     content_hash: str = ""
     relevance: str = ""
+    story: StoryLink | None = None
     extra: dict[str, str] = field(default_factory=dict)
     revisit_of: int | None = None
     fetched_at: datetime | None = None

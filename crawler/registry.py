@@ -109,9 +109,20 @@ def _check_css(selector: str) -> str:
 
 
 class Topics(_Frozen):
-    """For general newspapers: only articles that mention one of these are kept."""
+    """For general newspapers: only articles in one of these categories (URL path prefixes,
+    matched against the article's URL and its breadcrumb links) or mentioning one of these
+    keywords are kept. Both empty: every article is kept."""
 
     keywords: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+
+    @field_validator("categories")
+    @classmethod
+    def _paths(cls, paths: tuple[str, ...]) -> tuple[str, ...]:
+        for path in paths:
+            if not path.startswith("/"):
+                raise ValueError(f"a category is a URL path starting with '/': {path!r}")
+        return paths
 
 
 class Source(_Frozen):

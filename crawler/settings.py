@@ -51,6 +51,7 @@ ITEM_PIPELINES = {
     "pipelines.revisit.RevisitPipeline": 250,
     "pipelines.relevance.RelevancePipeline": 300,
     "pipelines.dedupe.DedupePipeline": 400,
+    "pipelines.stories.StoriesPipeline": 450,
     "pipelines.store.StorePipeline": 500,
 }
 
@@ -78,6 +79,16 @@ TNMT_SINCE = ""
 TNMT_REVISIT_MAX_AGE_DAYS = 7.0
 TNMT_REVISIT_INTERVAL_HOURS = 6.0
 TNMT_REVISIT_LIMIT = 200
+# Near-duplicates (crawler/stories.py): MinHash over word shingles of lead + body, LSH bands.
+# A candidate whose estimated Jaccard similarity reaches the threshold is the same story
+# (figures behind these values: BENCHMARKS.md "Near-duplicates"). Changing the first three
+# makes stored signatures incomparable with new ones.
+TNMT_STORY_PERMUTATIONS = 192
+TNMT_STORY_SHINGLE_WORDS = 4
+# 64 bands of 3: a pair at similarity 0.4 becomes a candidate 98.5% of the time, at 0.3 83%,
+# two unrelated stories (0.02) 0.05% of the time, so few rows are ever read per lookup.
+TNMT_STORY_BAND_ROWS = 3
+TNMT_STORY_THRESHOLD = 0.3
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
 

@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -27,6 +30,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    insert,
     or_,
     select,
     update,
@@ -45,6 +49,7 @@ from sqlalchemy.orm import (
 from crawler import settings
 from crawler.article import Article
 from crawler.registry import Source
+from crawler.stories import Fingerprint, StoryLink, best_match
 
 # Known-URL lookups ask the database about this many URLs at a time.
 LOOKUP_BATCH = 500
@@ -108,6 +113,7 @@ class ArticleRecord(Base):
     aliases: Mapped[list[UrlAlias]] = relationship(back_populates="article", lazy="selectin")
     if TYPE_CHECKING:
         version_count: int  # a column_property, defined with ArticleVersion below
+    story: Mapped[StoryMember | None] = relationship(lazy="selectin", viewonly=True)
 
     def to_article(self) -> Article:
         """Return the stored row as the Article the extractor made."""
@@ -401,10 +407,11 @@ class Store:
 
     def add_article(
         self, article: Article, *, source_id: str, content_hash: str, run_id: int | None,
-        relevance: str = "", aliases: Iterable[str] = (),
+        relevance: str = "", aliases: Iterable[str] = (), story: StoryLink | None = None,
     ) -> int | None:
-        """Store a new article with its aliases; return its id, or None when an equal one
-        (same URL or same content) was stored meanwhile."""
+        """Store a new article with its aliases (and its story membership and band buckets);
+        return its id, or None when an equal one (same URL or same content) was stored
+        meanwhile."""
         now = now_utc()
         record = ArticleRecord(
             source_id=source_id, url=article.url, title=article.title, lead=article.lead,
@@ -419,6 +426,8 @@ class Store:
                 session.flush()
                 for alias in set(aliases) - {article.url}:
                     session.add(UrlAlias(url=alias, article_id=record.id, first_seen_at=now))
+                if story is not None:
+                    add_story_member(session, record.id, story)
         except IntegrityError:
             return None
         return record.id
@@ -462,6 +471,73 @@ class Store:
         with self.reading() as session:
             return session.scalar(select(func.count(ArticleRecord.id))) or 0
 
+    # --- stories (near-duplicates across sources) and dropped pages ---------------------
+
+    def story_candidates(self, buckets: Iterable[int]) -> list[tuple[int, bytes]]:
+        """Return (story id, signature) of every stored article sharing a band bucket."""
+        buckets = list(buckets)
+        if not buckets:
+            return []
+        query = (select(StoryMember.story_id, StoryMember.signature)
+                 .where(StoryMember.article_id.in_(
+                     select(StoryBand.article_id).where(StoryBand.bucket.in_(buckets)))))
+        with self.reading() as session:
+            return [(story_id, signature) for story_id, signature in session.execute(query)]
+
+    def story_for(self, found: Fingerprint, threshold: float) -> StoryLink:
+        """Return the story a new article with this fingerprint joins (None: its own)."""
+        match = best_match(found.signature, self.story_candidates(found.buckets), threshold)
+        story_id, score = match if match is not None else (None, None)
+        return StoryLink(found.signature, found.buckets, story_id, score)
+
+    def story_copies(self, story_id: int) -> list[ArticleRecord]:
+        """Return every stored copy of a story, first stored first."""
+        query = (select(ArticleRecord).join(StoryMember)
+                 .where(StoryMember.story_id == story_id).order_by(ArticleRecord.id))
+        with self.reading() as session:
+            return list(session.scalars(query))
+
+    def stories(
+        self, *, sources: Iterable[str] = (), since: datetime | None = None,
+        search: str | None = None, limit: int | None = None,
+    ) -> list[list[ArticleRecord]]:
+        """Return stories (each the list of its copies), newest first, of the articles the
+        filters select; a story's copies are all listed, whatever their source."""
+        groups: dict[int, list[ArticleRecord]] = {}
+        for row in self.iter_articles(sources=sources, since=since, search=search):
+            key = story_id_of(row)
+            if key not in groups and limit and len(groups) == limit:
+                break
+            groups.setdefault(key, []).append(row)
+        for key in [key for key, rows in groups.items() if rows[0].story is not None]:
+            groups[key] = self.story_copies(key)
+        return list(groups.values())
+
+    def record_dropped_page(self, page: DroppedPage) -> None:
+        """Record a page that was fetched but left out (no body kept), for audits: one row
+        per URL, telling the latest run that left it out and why."""
+        fields = {"run_id": page.run_id, "source_id": page.source_id, "title": page.title,
+                  "reason": page.reason, "dropped_at": page.dropped_at}
+        try:
+            with self.transaction() as session:
+                known = session.scalar(select(DroppedPage).where(DroppedPage.url == page.url))
+                if known is None:
+                    session.add(page)
+                else:
+                    session.execute(update(DroppedPage).where(DroppedPage.id == known.id)
+                                    .values(**fields))
+        except IntegrityError:
+            pass  # another process recorded the same page at the same moment
+
+    def dropped_pages(self, *, sources: Iterable[str] = (),
+                      limit: int | None = None) -> list[DroppedPage]:
+        """Return recorded dropped pages, newest first."""
+        query = select(DroppedPage).order_by(DroppedPage.dropped_at.desc(),
+                                             DroppedPage.id.desc())
+        if sources := list(sources):
+            query = query.where(DroppedPage.source_id.in_(sources))
+        with self.reading() as session:
+            return list(session.scalars(query.limit(limit)))
     # --- incremental crawling and updates ---------------------------------------------
 
     def known_articles(self, urls: Iterable[str]) -> dict[str, int]:
@@ -605,3 +681,52 @@ class AlertHealthState(Base):
     state: Mapped[str] = mapped_column(String(20))
     changes: Mapped[int] = mapped_column(Integer, default=0)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+# --- stories (near-duplicates across sources) and dropped pages ----------------------------
+
+
+class StoryMember(Base):
+    """An article's story: the id of the story's first stored copy, and its signature."""
+
+    __tablename__ = "story_members"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    story_id: Mapped[int] = mapped_column(Integer, index=True)
+    similarity: Mapped[float | None] = mapped_column(Float)  # to the copy it matched
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class StoryBand(Base):
+    """One LSH band bucket of an article's signature: the index near-duplicates are found by."""
+
+    __tablename__ = "story_bands"
+
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+
+
+def add_story_member(session: Session, article_id: int, story: StoryLink) -> None:
+    """Add the article's story membership and band buckets to the session's transaction."""
+    session.add(StoryMember(article_id=article_id, story_id=story.story_id or article_id,
+                            similarity=story.similarity, signature=story.signature))
+    if story.buckets:  # one executemany, not an ORM object per band
+        session.execute(insert(StoryBand), [{"bucket": bucket, "article_id": article_id}
+                                            for bucket in set(story.buckets)])
+
+
+def story_id_of(row: ArticleRecord) -> int:
+    """Return the article's story id (its own id when it has no recorded story)."""
+    return row.story.story_id if row.story is not None else row.id
+
+
+class DroppedPage(Base):
+    """A fetched page left out of the database (off topic, …): what and why, not its body."""
+
+    __tablename__ = "dropped_pages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    source_id: Mapped[str] = mapped_column(String(64), index=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(String(1000))
+    dropped_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -8,6 +8,7 @@ from scrapy.crawler import Crawler
 
 from crawler.extraction import extract_article
 from crawler.items import ArticleItem, PageItem
+from crawler.relevance import breadcrumb_paths
 from pipelines import drop
 
 logger = logging.getLogger(__name__)
@@ -35,4 +36,5 @@ class ExtractPipeline:
         if item.url != article.url:
             seen += (item.url,)
         return ArticleItem(source_id=item.source_id, article=article, seen_urls=seen,
-                           revisit_of=item.revisit_of, fetched_at=item.fetched_at)
+                           revisit_of=item.revisit_of, fetched_at=item.fetched_at,
+                           categories=breadcrumb_paths(item.html, item.url))

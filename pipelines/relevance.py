@@ -1,29 +1,37 @@
-"""Keeps only TN&MT articles from general newspapers, recording why each one is in."""
+"""Keeps only TN&MT articles from general newspapers, recording why each one is in, and
+why each one left out is out (a dropped_pages row: no body kept)."""
 
 from __future__ import annotations
 
 from scrapy.crawler import Crawler
 
 from crawler.items import ArticleItem
-from crawler.relevance import matched_keywords
+from crawler.relevance import off_topic_reason, relevance_reason
+from crawler.storage import DroppedPage, Store, now_utc, shared_store
 from pipelines import drop
 
 
 class RelevancePipeline:
-    def __init__(self, crawler: Crawler):
+    def __init__(self, crawler: Crawler, store: Store):
         self.crawler = crawler
+        self.store = store
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RelevancePipeline:
-        return cls(crawler)
+        return cls(crawler, shared_store(crawler.settings["TNMT_DB_URL"]))
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
-        keywords = self.crawler.spider.source.topics.keywords  # type: ignore[union-attr]
-        if not keywords:
-            item.relevance = "source: every article"
-            return item
-        found = matched_keywords(item.article, keywords)
-        if not found:
+        topics = self.crawler.spider.source.topics  # type: ignore[union-attr]
+        reason = relevance_reason(item.article, item.categories, topics)
+        if reason is None:
+            self.record_dropped(item, off_topic_reason(item.categories, topics))
             raise drop(self.crawler, "off_topic", item.article.url)
-        item.relevance = "keywords: " + ", ".join(found)
+        item.relevance = reason[:300]
         return item
+
+    def record_dropped(self, item: ArticleItem, reason: str) -> None:
+        assert self.crawler.stats is not None
+        self.store.record_dropped_page(DroppedPage(
+            run_id=self.crawler.stats.get_value("tnmt/run_id"), source_id=item.source_id,
+            url=item.article.url, title=item.article.title, reason=reason[:1000],
+            dropped_at=now_utc()))

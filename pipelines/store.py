@@ -27,12 +27,14 @@ class StorePipeline:
         source = self.crawler.spider.source  # type: ignore[union-attr]
         self.store.sync_sources([source])
         self.run_id = self.store.start_run(source.id)
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value("tnmt/run_id", self.run_id)  # dropped pages name it
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
         aliases = {canonical_url(url) for url in item.seen_urls}
         stored = self.store.add_article(
             item.article, source_id=item.source_id, content_hash=item.content_hash,
-            run_id=self.run_id, relevance=item.relevance, aliases=aliases,
+            run_id=self.run_id, relevance=item.relevance, aliases=aliases, story=item.story,
         )
         assert self.crawler.stats is not None
         if stored is None:  # another writer stored the same article meanwhile
