@@ -20,6 +20,7 @@ from lxml import html as lxml_html
 from lxml.html import HtmlElement
 
 from crawler.article import Article, normalise_text
+from crawler.blocks import better_body, element_text
 from crawler.cleaning import NOISE_CLASS, clean_paragraphs
 from crawler.dates import PageDate, parse_date
 from crawler.registry import Selectors, Source
@@ -28,6 +29,7 @@ from crawler.urls import canonical_url, same_site
 # Generic places, used when the registry gives no selector for a field.
 TITLE_SELECTORS = ("h1[class*=title]", "article h1", "main h1", "h1")
 MIN_TITLE_CHARS = 10
+MAX_LEAD_CHARS = 1000
 LEAD_CLASS = re.compile(r"(^|[\s_-])(sapo|lead|summary|chapeau|intro|desc|description|"
                         r"short-?desc|tom-?tat)($|[\s_-])", re.IGNORECASE)
 DATE_CLASS = re.compile(r"(date|time|publish|ngay|thoi-?gian|posted|meta)", re.IGNORECASE)
@@ -57,7 +59,7 @@ def extract_article(html: str, url: str, *, source: Source | None = None, now: d
     selectors = source.selectors if source else None
     title_el = find_title(tree, selectors.title if selectors else "")
     title = element_text(title_el) if title_el is not None else meta_content(
-        tree, ("meta[property='og:title']",))
+        tree, ("meta[property='og:title']",)) or normalise_text(tree.findtext(".//title") or "")
     lead_el = find_lead(tree, selectors.lead if selectors else "", title_el)
     lead = element_text(lead_el) if lead_el is not None else ""
     published = find_date(tree, html, selectors.date if selectors else "", title_el, now,
@@ -94,11 +96,6 @@ def select_first(tree: HtmlElement, selectors: tuple[str, ...]) -> HtmlElement |
         if found:
             return found[0]
     return None
-
-
-def element_text(element: HtmlElement) -> str:
-    """Return the element's visible text, spaces folded."""
-    return normalise_text(" ".join(element.itertext()))
 
 
 def meta_content(tree: HtmlElement, selectors: tuple[str, ...]) -> str:
@@ -281,23 +278,34 @@ def clean_author(text: str) -> str | None:
 
 def body_paragraphs(tree: HtmlElement, selectors: Selectors | None, url: str,
                     drop: tuple[HtmlElement | None, ...]) -> list[str]:
-    """Return the body's text blocks in order, as trafilatura finds them in the prepared page."""
-    for element in drop:
-        if element is not None and element.getparent() is not None:
-            element.drop_tree()
+    """Return the body's text blocks in order: the registry's body container through
+    trafilatura where the source has one; else trafilatura over the prepared page, or the
+    page's main text blocks when trafilatura misses most of their text."""
     for selector in selectors.remove if selectors else ():
         for element in tree.cssselect(selector):
             element.drop_tree()
     container = select_first(tree, (selectors.body,)) if selectors and selectors.body else None
-    root = container if container is not None else tree
-    prepare(root, keep_boxes=container is not None)
-    document = lxml_html.tostring(root, encoding="unicode")
-    if container is not None:
-        document = f"<html><body><article>{document}</article></body></html>"
+    if container is None:
+        prepare(tree, keep_boxes=False)
+        paragraphs = trafilatura_blocks(lxml_html.tostring(tree, encoding="unicode"), url,
+                                        favor_precision=True)
+        return better_body(paragraphs, tree)
+    for element in drop:  # the registry's title and lead sit apart from the body
+        if element is not None and element.getparent() is not None:
+            element.drop_tree()
+    prepare(container, keep_boxes=True)
+    document = lxml_html.tostring(container, encoding="unicode")
+    return trafilatura_blocks(f"<html><body><article>{document}</article></body></html>", url,
+                              favor_recall=True)
+
+
+def trafilatura_blocks(document: str, url: str, *, favor_precision: bool = False,
+                       favor_recall: bool = False) -> list[str]:
+    """Return the text blocks trafilatura extracts from `document` (tables included)."""
     xml = trafilatura.extract(document, url=url, output_format="xml", include_tables=True,
                               include_images=False, include_comments=False,
-                              include_links=False, favor_recall=container is not None,
-                              deduplicate=False)
+                              include_links=False, deduplicate=False,
+                              favor_precision=favor_precision, favor_recall=favor_recall)
     return list(xml_blocks(xml)) if xml else []
 
 
@@ -324,14 +332,22 @@ def prepare(root: HtmlElement, keep_boxes: bool) -> None:
 
 
 def drop_noise_boxes(root: HtmlElement) -> None:
-    """Remove boxes classed as related news, comments, share tools, ads and the like; a box
-    holding a third of the page's text or more is the article column, whatever its name."""
+    """Remove boxes classed as related news, comments, share tools, ads and the like. A box
+    is the article column, whatever its name, when it holds a third of the page's text or
+    half of its paragraph text ("entry-content-read-more", "page-content with-sidebar")."""
     total = len(element_text(root)) or 1
+    paragraphs = paragraph_chars(root) or 1
     for element in list(root.iter()):
         if isinstance(element.tag, str) and element.getparent() is not None and \
                 element.tag not in ("html", "body", "article", "main") and \
-                NOISE_CLASS.search(marks(element)) and len(element_text(element)) < total / 3:
+                NOISE_CLASS.search(marks(element)) and len(element_text(element)) < total / 3 \
+                and paragraph_chars(element) < paragraphs / 2:
             element.drop_tree()
+
+
+def paragraph_chars(element: HtmlElement) -> int:
+    """Return how many characters of text the element's <p>s hold."""
+    return sum(len(element_text(paragraph)) for paragraph in element.iter("p"))
 
 
 def xml_blocks(xml: str) -> Iterator[str]:
@@ -353,8 +369,11 @@ def xml_blocks(xml: str) -> Iterator[str]:
 
 def split_lead(lead: str, paragraphs: list[str]) -> tuple[str, list[str]]:
     """Return (lead, body): when the page has no lead element but the first paragraph is
-    a standfirst ('(TN&MT) - …', '(Baohatinh.vn) - …'), it becomes the lead."""
+    a standfirst ('(TN&MT) - …', '(Baohatinh.vn) - …'), it becomes the lead. A "lead" as
+    long as an article is the article's box classed like a summary: the body has its text."""
     lead = normalise_text(lead)
+    if len(lead) > MAX_LEAD_CHARS:
+        lead = ""
     if not lead and paragraphs and re.match(r"^\([^)]{2,30}\)\s*[-–—]", paragraphs[0]):
         return normalise_text(paragraphs[0]), paragraphs[1:]
     return lead, paragraphs
