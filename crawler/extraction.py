@@ -374,6 +374,8 @@ def xml_blocks(xml: str) -> Iterator[str]:
     """Yield the text blocks of trafilatura's XML output: paragraphs, headings, list items,
     quotes and table rows ('cell | cell')."""
     root = etree.fromstring(xml.encode("utf-8"))
+    for line_break in root.iter("lb"):  # <br>: "FL<br>June" is two words, not "FLJune"
+        line_break.tail = " " + (line_break.tail or "")
     main = root.find("main")
     for element in (main if main is not None else root).iter(*TEXT_BLOCKS):
         if any(ancestor.tag in TEXT_BLOCKS for ancestor in element.iterancestors()):
