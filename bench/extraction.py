@@ -3,6 +3,7 @@
     python bench/extraction.py /work/shared/bench-data/article-extraction-benchmark
     python bench/extraction.py DATA --ids 0a1b 9f3c --losses 15 --against truth
     python bench/extraction.py DATA --outputs rs_trafilatura AutoExtract readability
+    python bench/extraction.py DATA --check-cli 20 --dump /tmp/texts
 
 "Ours" is what `tnmt extract - --url URL --format text` prints: the generic path of
 crawler.extraction.extract_article (no registry source), lead and body paragraphs. "Plain" is
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -122,18 +124,36 @@ def scores_table(runs: list[Run], pages: int) -> Table:
 def losses_table(ours: Run, other: Run | None, pages: list[Page], count: int) -> Table:
     """Return the `count` pages where our F1 falls furthest below `other`'s (or below 1)."""
     def loss(page: Page) -> float:
-        best = other.scores[page.id].f1 if other else 1.0
-        return best - ours.scores[page.id].f1
+        return (other.scores[page.id].f1 if other else 1.0) - ours.scores[page.id].f1
 
-    against = other.name if other else "truth"
-    table = Table(title=f"pages where we lose most against {against}")
-    for column in ("id", "url", "ours P", "ours R", f"{against} P", f"{against} R", "loss"):
-        table.add_column(column, justify="left" if column in ("id", "url") else "right")
+    runs = [ours, other] if other else [ours]
+    table = Table(title=f"pages where we lose most against {other.name if other else 'truth'}")
+    table.add_column("id")
+    table.add_column("url", max_width=60, no_wrap=True)
+    for run in runs:
+        table.add_column(f"{run.name} P", justify="right")
+        table.add_column(f"{run.name} R", justify="right")
+    table.add_column("F1 lost", justify="right")
     for page in sorted(pages, key=loss, reverse=True)[:count]:
-        mine = ours.scores[page.id]
-        theirs = other.scores[page.id] if other else score_page(page.truth, page.truth)
-        table.add_row(page.id[:10], page.url[:60], *(f"{value or 0:.3f}" for value in (
-            mine.precision, mine.recall, theirs.precision, theirs.recall)), f"{loss(page):.3f}")
+        figures = [value for run in runs for value in (run.scores[page.id].precision,
+                                                        run.scores[page.id].recall)]
+        table.add_row(page.id[:10], page.url, *("-" if value is None else f"{value:.3f}"
+                                                 for value in figures), f"{loss(page):.3f}")
+    return table
+
+
+def cli_agrees(pages: list[Page], ours: Run) -> Table:
+    """Return, per page, whether `tnmt extract - --url URL --format text` (run as a user
+    runs it, in a child process) prints exactly the text the bench scored."""
+    table = Table(title="tnmt extract --format text == the text scored")
+    for column in ("id", "url", "same"):
+        table.add_column(column, max_width=60, no_wrap=True)
+    for page in track(pages, description="tnmt extract", console=console, transient=True):
+        printed = subprocess.run(
+            [sys.executable, "-m", "crawler", "extract", "-", "--url", page.url, "--format",
+             "text"], input=page.html.encode("utf-8"), capture_output=True, check=False)
+        same = printed.stdout.decode("utf-8") == ours.texts[page.id] + "\n"
+        table.add_row(page.id[:10], page.url, "yes" if same else "NO")
     return table
 
 
@@ -148,6 +168,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="list the N pages where we lose most")
     parser.add_argument("--against", choices=("trafilatura", "truth"), default="trafilatura",
                         help="what --losses compares us with")
+    parser.add_argument("--check-cli", type=int, default=0, metavar="N",
+                        help="run `tnmt extract --format text` on N pages and compare")
     parser.add_argument("--dump", type=Path, metavar="DIR",
                         help="write each page's texts (ours, plain, truth) into DIR")
     return parser.parse_args(argv)
@@ -181,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.losses:
         other = plain if args.against == "trafilatura" else None
         console.print(losses_table(ours, other, pages, args.losses))
+    if args.check_cli:
+        console.print(cli_agrees(pages[:args.check_cli], ours))
     if args.dump:
         dump_texts(args.dump, pages, runs)
     return 0

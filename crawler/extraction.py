@@ -392,9 +392,10 @@ def xml_blocks(xml: str) -> Iterator[str]:
 def split_lead(lead: str, paragraphs: list[str]) -> tuple[str, list[str]]:
     """Return (lead, body): when the page has no lead element but the first paragraph is
     a standfirst ('(TN&MT) - …', '(Baohatinh.vn) - …'), it becomes the lead. A "lead" as
-    long as an article is the article's box classed like a summary: the body has its text."""
+    long as an article, or holding two body paragraphs, is the article's own box classed
+    like a summary ("text-with-summary"): the body has its text."""
     lead = normalise_text(lead)
-    if len(lead) > MAX_LEAD_CHARS:
+    if len(lead) > MAX_LEAD_CHARS or sum(paragraph in lead for paragraph in paragraphs) >= 2:
         lead = ""
     if not lead and paragraphs and re.match(r"^\([^)]{2,30}\)\s*[-–—]", paragraphs[0]):
         return normalise_text(paragraphs[0]), paragraphs[1:]
