@@ -185,16 +185,24 @@ def dump_texts(folder: Path, pages: list[Page], runs: list[Run]) -> None:
             (folder / f"{page.id}.{name}.txt").write_text(run.texts[page.id], "utf-8")
 
 
+def error(message: str) -> int:
+    """Print one 'error: …' line on stderr; return the exit status 1."""
+    Console(stderr=True).print(f"error: {message}", markup=False, highlight=False,
+                               soft_wrap=True)
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if not (args.data / "ground-truth.json").is_file():
-        console.print(f"error: {args.data}: no ground-truth.json (not the benchmark folder)",
-                      markup=False, highlight=False, soft_wrap=True)
-        return 1
+        return error(f"{args.data}: no ground-truth.json (not the benchmark folder)")
+    missing = [name for name in args.outputs
+               if not (args.data / "output" / f"{name}.json.gz").is_file()]
+    if missing:
+        return error(f"no stored output {args.data / 'output' / missing[0]}.json.gz")
     pages = load_pages(args.data, args.ids)
     if not pages:
-        console.print(f"error: no page id starts with {' '.join(args.ids)}", markup=False)
-        return 1
+        return error(f"no page id starts with {' '.join(args.ids)}")
     ours = run_extractor("ours", our_text, pages)
     plain = run_extractor("plain trafilatura", plain_trafilatura, pages)
     runs = [ours, plain, *(stored_output(args.data, name, pages) for name in args.outputs)]
