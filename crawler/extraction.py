@@ -20,6 +20,7 @@ from lxml import html as lxml_html
 from lxml.html import HtmlElement
 
 from crawler.article import Article, normalise_text
+from crawler.blocks import better_body, element_text
 from crawler.cleaning import NOISE_CLASS, clean_paragraphs
 from crawler.dates import PageDate, parse_date
 from crawler.registry import Selectors, Source
@@ -28,6 +29,7 @@ from crawler.urls import canonical_url, same_site
 # Generic places, used when the registry gives no selector for a field.
 TITLE_SELECTORS = ("h1[class*=title]", "article h1", "main h1", "h1")
 MIN_TITLE_CHARS = 10
+MAX_LEAD_CHARS = 1000
 LEAD_CLASS = re.compile(r"(^|[\s_-])(sapo|lead|summary|chapeau|intro|desc|description|"
                         r"short-?desc|tom-?tat)($|[\s_-])", re.IGNORECASE)
 DATE_CLASS = re.compile(r"(date|time|publish|ngay|thoi-?gian|posted|meta)", re.IGNORECASE)
@@ -42,8 +44,9 @@ AUTHOR_META = ("meta[name='author']", "meta[property='article:author']")
 # Image captions; trafilatura drops them unless they are made paragraphs.
 CAPTIONS = ("figcaption, .caption, .image-caption, .PhotoCMS_Caption, .fig-caption, "
             ".desc_image")
-# Dropped before extraction: never text, and trafilatura need not see them.
+# Dropped from the page on parsing: never text, and trafilatura need not see them.
 STRIP_TAGS = ("script", "style", "noscript", "iframe", "form > input", "svg", "button")
+VIETNAMESE_LETTERS = frozenset("ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
 TEXT_BLOCKS = ("p", "head", "item", "quote", "row")
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
@@ -57,7 +60,7 @@ def extract_article(html: str, url: str, *, source: Source | None = None, now: d
     selectors = source.selectors if source else None
     title_el = find_title(tree, selectors.title if selectors else "")
     title = element_text(title_el) if title_el is not None else meta_content(
-        tree, ("meta[property='og:title']",))
+        tree, ("meta[property='og:title']",)) or normalise_text(tree.findtext(".//title") or "")
     lead_el = find_lead(tree, selectors.lead if selectors else "", title_el)
     lead = element_text(lead_el) if lead_el is not None else ""
     published = find_date(tree, html, selectors.date if selectors else "", title_el, now,
@@ -77,14 +80,19 @@ def extract_article(html: str, url: str, *, source: Source | None = None, now: d
 
 
 def parse_html(html: str) -> HtmlElement | None:
-    """Return the page's element tree, or None for an empty or unparsable page."""
+    """Return the page's element tree without scripts, styles and controls (whose text is
+    never the article's, not even a lead's), or None for an empty or unparsable page."""
     html = XML_DECLARATION.sub("", html, count=1)  # lxml refuses it in a str
     if not html.strip():
         return None
     try:
-        return lxml_html.document_fromstring(html)
+        tree = lxml_html.document_fromstring(html)
     except (etree.ParserError, ValueError):
         return None
+    for tag in STRIP_TAGS:
+        for element in tree.cssselect(tag):
+            element.drop_tree()
+    return tree
 
 
 def select_first(tree: HtmlElement, selectors: tuple[str, ...]) -> HtmlElement | None:
@@ -94,11 +102,6 @@ def select_first(tree: HtmlElement, selectors: tuple[str, ...]) -> HtmlElement |
         if found:
             return found[0]
     return None
-
-
-def element_text(element: HtmlElement) -> str:
-    """Return the element's visible text, spaces folded."""
-    return normalise_text(" ".join(element.itertext()))
 
 
 def meta_content(tree: HtmlElement, selectors: tuple[str, ...]) -> str:
@@ -281,33 +284,49 @@ def clean_author(text: str) -> str | None:
 
 def body_paragraphs(tree: HtmlElement, selectors: Selectors | None, url: str,
                     drop: tuple[HtmlElement | None, ...]) -> list[str]:
-    """Return the body's text blocks in order, as trafilatura finds them in the prepared page."""
-    for element in drop:
-        if element is not None and element.getparent() is not None:
-            element.drop_tree()
+    """Return the body's text blocks in order: the registry's body container through
+    trafilatura where the source has one; else trafilatura over the prepared page, or the
+    page's main text blocks when trafilatura misses most of their text."""
     for selector in selectors.remove if selectors else ():
         for element in tree.cssselect(selector):
             element.drop_tree()
     container = select_first(tree, (selectors.body,)) if selectors and selectors.body else None
-    root = container if container is not None else tree
-    prepare(root, keep_boxes=container is not None)
-    document = lxml_html.tostring(root, encoding="unicode")
-    if container is not None:
-        document = f"<html><body><article>{document}</article></body></html>"
+    if container is None:
+        prepare(tree, keep_boxes=False)
+        paragraphs = trafilatura_blocks(lxml_html.tostring(tree, encoding="unicode"), url,
+                                        favor_precision=True)
+        return better_body(paragraphs, tree)
+    for element in drop:  # the registry's title and lead sit apart from the body
+        if element is not None and element.getparent() is not None:
+            element.drop_tree()
+    prepare(container, keep_boxes=True)
+    document = lxml_html.tostring(container, encoding="unicode")
+    return trafilatura_blocks(f"<html><body><article>{document}</article></body></html>", url,
+                              favor_recall=True)
+
+
+def trafilatura_blocks(document: str, url: str, *, favor_precision: bool = False,
+                       favor_recall: bool = False) -> list[str]:
+    """Return the text blocks trafilatura extracts from `document` (tables included)."""
     xml = trafilatura.extract(document, url=url, output_format="xml", include_tables=True,
                               include_images=False, include_comments=False,
-                              include_links=False, favor_recall=container is not None,
-                              deduplicate=False)
+                              include_links=False, deduplicate=False,
+                              favor_precision=favor_precision, favor_recall=favor_recall)
     return list(xml_blocks(xml)) if xml else []
 
 
 def prepare(root: HtmlElement, keep_boxes: bool) -> None:
-    """Strip scripts and noise boxes; turn image captions into paragraphs trafilatura keeps."""
-    for tag in STRIP_TAGS:
-        for element in root.cssselect(tag):
-            element.drop_tree()
+    """Strip noise boxes; on Vietnamese pages, turn image captions into paragraphs."""
     if not keep_boxes:
         drop_noise_boxes(root)
+    if is_vietnamese(root):
+        captions_as_paragraphs(root)
+
+
+def captions_as_paragraphs(root: HtmlElement) -> None:
+    """Make photo captions paragraphs trafilatura keeps. Our Vietnamese sources tell the
+    news in them (who, where: "Ảnh: Lãnh đạo Sở kiểm tra…"); elsewhere they are page
+    furniture, as the article-extraction-benchmark's truth has it."""
     for table in root.cssselect("table"):
         if table.cssselect("img") and len(element_text(table)) < 300:
             table.tag = "div"  # a layout table around a photo, not data
@@ -323,21 +342,40 @@ def prepare(root: HtmlElement, keep_boxes: bool) -> None:
         figure.drop_tag()  # trafilatura skips figures whole, captions included
 
 
+def is_vietnamese(root: HtmlElement) -> bool:
+    """True when the page says it is in Vietnamese (<html lang="vi">) or its text has the
+    letters only Vietnamese uses (ơ, ư, đ, ạ, ế…): many portals declare lang="en" wrongly."""
+    if (root.getroottree().getroot().get("lang") or "").strip().lower().startswith("vi"):
+        return True
+    letters = [char for char in element_text(root).lower() if char.isalpha()]
+    return sum(char in VIETNAMESE_LETTERS for char in letters) >= 0.02 * max(len(letters), 1)
+
+
 def drop_noise_boxes(root: HtmlElement) -> None:
-    """Remove boxes classed as related news, comments, share tools, ads and the like; a box
-    holding a third of the page's text or more is the article column, whatever its name."""
+    """Remove boxes classed as related news, comments, share tools, ads and the like. A box
+    is the article column, whatever its name, when it holds a third of the page's text or
+    half of its paragraph text ("entry-content-read-more", "page-content with-sidebar")."""
     total = len(element_text(root)) or 1
+    paragraphs = paragraph_chars(root) or 1
     for element in list(root.iter()):
         if isinstance(element.tag, str) and element.getparent() is not None and \
                 element.tag not in ("html", "body", "article", "main") and \
-                NOISE_CLASS.search(marks(element)) and len(element_text(element)) < total / 3:
+                NOISE_CLASS.search(marks(element)) and len(element_text(element)) < total / 3 \
+                and paragraph_chars(element) < paragraphs / 2:
             element.drop_tree()
+
+
+def paragraph_chars(element: HtmlElement) -> int:
+    """Return how many characters of text the element's <p>s hold."""
+    return sum(len(element_text(paragraph)) for paragraph in element.iter("p"))
 
 
 def xml_blocks(xml: str) -> Iterator[str]:
     """Yield the text blocks of trafilatura's XML output: paragraphs, headings, list items,
     quotes and table rows ('cell | cell')."""
     root = etree.fromstring(xml.encode("utf-8"))
+    for line_break in root.iter("lb"):  # <br>: "FL<br>June" is two words, not "FLJune"
+        line_break.tail = " " + (line_break.tail or "")
     main = root.find("main")
     for element in (main if main is not None else root).iter(*TEXT_BLOCKS):
         if any(ancestor.tag in TEXT_BLOCKS for ancestor in element.iterancestors()):
@@ -353,8 +391,12 @@ def xml_blocks(xml: str) -> Iterator[str]:
 
 def split_lead(lead: str, paragraphs: list[str]) -> tuple[str, list[str]]:
     """Return (lead, body): when the page has no lead element but the first paragraph is
-    a standfirst ('(TN&MT) - …', '(Baohatinh.vn) - …'), it becomes the lead."""
+    a standfirst ('(TN&MT) - …', '(Baohatinh.vn) - …'), it becomes the lead. A "lead" as
+    long as an article, or holding two body paragraphs, is the article's own box classed
+    like a summary ("text-with-summary"): the body has its text."""
     lead = normalise_text(lead)
+    if len(lead) > MAX_LEAD_CHARS or sum(paragraph in lead for paragraph in paragraphs) >= 2:
+        lead = ""
     if not lead and paragraphs and re.match(r"^\([^)]{2,30}\)\s*[-–—]", paragraphs[0]):
         return normalise_text(paragraphs[0]), paragraphs[1:]
     return lead, paragraphs

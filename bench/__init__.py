@@ -1,0 +1,1 @@
+"""Benchmark scripts; each takes its data folder as an argument."""
