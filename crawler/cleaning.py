@@ -38,15 +38,23 @@ BOILERPLATE_PATTERNS = tuple(re.compile(pattern, re.IGNORECASE) for pattern in (
     r"^(in|print|email|facebook|zalo|twitter)(\s*[|·]\s*(in|print|email|facebook|zalo|twitter))+$",
 ))
 
-# Elements whose class or id has one of these words are boxes around the article, not it.
-NOISE_CLASS = re.compile(
-    r"(^|[\s_-])(related|relate|lien-?quan|tinlienquan|tin-?khac|other-?news|more-?news|"
-    r"read-?more|doc-?them|tin-?noi-?bat|noi-?bat|most-?read|doc-?nhieu|xem-?nhieu|"
-    r"comments?|binh-?luan|share|social|sharing|print|font-?size|text-?size|fontsize|"
-    r"breadcrumbs?|tags?|keywords?|advert\w*|ads|adv|banner|quang-?cao|qc|sidebar|"
-    r"footer|header|menu|navbar|nav|widget|popup|modal|newsletter|subscribe)($|[\s_-])",
-    re.IGNORECASE,
+# Class or id words of boxes that hold other articles (their titles and dates) or the
+# page's frame: a date or byline found inside one is not the article's.
+STORY_BOX_WORDS = (
+    r"related|relate|lien-?quan|tinlienquan|tin-?khac|other-?news|more-?news|read-?more|"
+    r"doc-?them|tin-?noi-?bat|noi-?bat|most-?read|doc-?nhieu|xem-?nhieu|comments?|"
+    r"binh-?luan|advert\w*|ads|adv|banner|quang-?cao|qc|sidebar|footer|header|menu|navbar|"
+    r"nav|widget|popup|modal|newsletter|subscribe|marquee|ticker|headlines"
 )
+# Words of the article's own toolbars: share and print links, font-size tools, tags. Not
+# text, but a date line often sits in the same bar.
+TOOL_WORDS = (
+    r"share|social|sharing|print|font-?size|text-?size|fontsize|breadcrumbs?|tags?|keywords?"
+)
+STORY_BOX_CLASS = re.compile(rf"(^|[\s_-])({STORY_BOX_WORDS})($|[\s_-])", re.IGNORECASE)
+# Elements whose class or id has one of these words are boxes around the article, not it.
+NOISE_CLASS = re.compile(rf"(^|[\s_-])({STORY_BOX_WORDS}|{TOOL_WORDS})($|[\s_-])",
+                         re.IGNORECASE)
 
 
 def is_boilerplate_line(line: str) -> bool:

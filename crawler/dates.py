@@ -3,7 +3,8 @@
 The text is folded (lower case, no diacritics) so that "Thứ Năm", "THỨ NĂM" and
 "Thu nam" look alike; regexes then pick out the date, time and offset parts, and
 python-dateutil builds the datetime from a canonical ISO string, which rejects
-impossible dates.  Day-first always: Vietnam never writes month-first.
+impossible dates.  Day-first, unless the caller says the page writes month-first (forum
+software such as vBulletin prints "03-08-2011" for 8 March): see `writes_month_first`.
 """
 
 from __future__ import annotations
@@ -65,6 +66,13 @@ _ISO_RE = re.compile(
 _DMY_RE = re.compile(
     r"(?<![\d/.])(?P<d>\d{1,2})(?P<sep>[/.\-])(?P<m>\d{1,2})(?P=sep)(?P<y>\d{4})(?![\d/])", re.ASCII
 )
+# "24/12/12 11:05 tối": a two-digit year, trusted only with a cue word or a time.
+_DMY_SHORT_RE = re.compile(
+    r"(?<![\d/.\-])(?P<d>\d{1,2})(?P<sep>[/.\-])(?P<m>\d{1,2})(?P=sep)(?P<y>\d{2})(?![\d/.\-])",
+    re.ASCII,
+)
+# Years written with two digits are this century's unless that puts them past next year.
+TWO_DIGIT_YEAR_PIVOT = 1
 # Year-less "20/8": not "24/24h", "01/NQ-CP", "12/2019/NĐ-CP" or "1/2.5".
 _DM_RE = re.compile(r"(?<![\d/.\-:])(?P<d>\d{1,2})/(?P<m>\d{1,2})(?![\d/%a-z]|[.,]\d)", re.ASCII)
 _WORDED_RE = re.compile(
@@ -150,6 +158,8 @@ class _Candidate:
     needs_cue: bool = False
     clock: _Clock | None = None
     offset: tzinfo | None = None
+    numeric: bool = False  # "d/m/y" digits, which a month-first page writes "m/d/y"
+    short_year: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,24 +172,41 @@ class _Context:
     clock_starts: list[int] = field(default_factory=list)
     clock_ends: list[int] = field(default_factory=list)
     is_short: bool = False
+    month_first: bool = False
 
 
-def parse_date(text: str, *, now: datetime, year_hint: int | None = None) -> PageDate | None:
-    """Return the first date expressed in `text` (which may contain other words), or None."""
+def parse_date(text: str, *, now: datetime, year_hint: int | None = None,
+               month_first: bool = False) -> PageDate | None:
+    """Return the first date expressed in `text` (which may contain other words), or None.
+    `month_first` reads numeric "03-08-2011" as 8 March (only when the page says so)."""
     if not isinstance(text, str) or not text.strip():
         return None
-    ctx = _context(_fold(text), _to_vn(now), _valid_year(year_hint))
+    ctx = _context(_fold(text), _to_vn(now), _valid_year(year_hint), month_first)
     found = [hit for hit in (_first_absolute(ctx), _first_relative(ctx)) if hit]
     if not found:
         return None
     return min(found, key=lambda hit: hit[0])[1]
 
 
-def _context(folded: str, now: datetime, year_hint: int | None) -> _Context:
+def _context(folded: str, now: datetime, year_hint: int | None,
+             month_first: bool = False) -> _Context:
     """Return the parsing context of a folded text: its times of day, now and the hint."""
     clocks = _clocks(folded)
     return _Context(folded, clocks, now, year_hint, [clock.start for clock in clocks],
-                    [clock.end for clock in clocks], len(folded.strip()) <= SHORT_TEXT)
+                    [clock.end for clock in clocks], len(folded.strip()) <= SHORT_TEXT,
+                    month_first)
+
+
+def writes_month_first(text: str) -> bool:
+    """True when the numeric dates in a page's text can only be month-first: some read
+    "12-27-2012" (no 27th month) and none reads "27-12-2012". Vietnamese sites never do
+    this; forum software set to US English does, on every date of the page."""
+    month_first = day_first = False
+    for match in _DMY_RE.finditer(_fold(text)):
+        first, second = int(match["d"]), int(match["m"])
+        month_first |= first <= 12 < second <= 31
+        day_first |= second <= 12 < first <= 31
+    return month_first and not day_first
 
 
 def parse_machine_date(text: str | None) -> datetime | None:
@@ -267,6 +294,8 @@ def _apply_period(hour: int, period: str | None) -> int:
         return hour + 12
     if period == "dem" and 6 <= hour < 12:  # "11 giờ đêm" is 23:00, "2 giờ đêm" is 02:00
         return hour + 12
+    if period == "dem" and hour == 12:  # "12 giờ đêm" is midnight
+        return 0
     return hour
 
 
@@ -302,8 +331,8 @@ def _tail_offset(folded: str, end: int) -> tzinfo | None:
 def _candidates(folded: str) -> list[_Candidate]:
     """Return every date-looking span in the folded text, in order of position."""
     found = [
-        *_iso_candidates(folded), *_dmy_candidates(folded), *_dm_candidates(folded),
-        *_worded_candidates(folded), *_month_first_candidates(folded),
+        *_iso_candidates(folded), *_dmy_candidates(folded), *_dmy_short_candidates(folded),
+        *_dm_candidates(folded), *_worded_candidates(folded), *_month_first_candidates(folded),
     ]
     return sorted(found, key=lambda cand: (cand.start, -cand.end))
 
@@ -338,7 +367,15 @@ def _dmy_candidates(folded: str) -> Iterator[_Candidate]:
     """Yield day-first numeric dates: "28/12/2023", "28-12-2023", "28.12.2023"."""
     for match in _DMY_RE.finditer(folded):
         yield _Candidate(match.start(), match.end(), int(match["d"]), int(match["m"]),
-                         int(match["y"]))
+                         int(match["y"]), numeric=True)
+
+
+def _dmy_short_candidates(folded: str) -> Iterator[_Candidate]:
+    """Yield day-first dates with a two-digit year ("24/12/12"); they need a cue or a time."""
+    for match in _DMY_SHORT_RE.finditer(folded):
+        yield _Candidate(match.start(), match.end(), int(match["d"]), int(match["m"]),
+                         2000 + int(match["y"]), needs_cue=True, numeric=True,
+                         short_year=True)
 
 
 def _dm_candidates(folded: str) -> Iterator[_Candidate]:
@@ -390,10 +427,15 @@ def _resolve(cand: _Candidate, ctx: _Context) -> PageDate | None:
         return None
     tail = max(cand.end, clock.end if clock else 0)
     offset = cand.offset or _tail_offset(ctx.folded, tail)
-    if cand.year is not None:
-        value = _build(cand.year, cand.month, cand.day, clock, offset)
+    day, month = (cand.month, cand.day) if cand.numeric and ctx.month_first else \
+        (cand.day, cand.month)
+    year = cand.year
+    if cand.short_year and year is not None and year > ctx.now.year + TWO_DIGIT_YEAR_PIVOT:
+        year -= 100
+    if year is not None:
+        value = _build(year, month, day, clock, offset)
     else:
-        value = _yearless(cand.month, cand.day, clock, offset, ctx)
+        value = _yearless(month, day, clock, offset, ctx)
     return PageDate(value, clock is not None) if value else None
 
 

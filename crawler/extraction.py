@@ -20,18 +20,25 @@ from lxml import html as lxml_html
 from lxml.html import HtmlElement
 
 from crawler.article import Article, normalise_text
-from crawler.cleaning import NOISE_CLASS, clean_paragraphs
-from crawler.dates import PageDate, parse_date
+from crawler.cleaning import NOISE_CLASS, STORY_BOX_CLASS, clean_paragraphs
+from crawler.dates import PageDate, parse_date, writes_month_first
 from crawler.registry import Selectors, Source
 from crawler.urls import canonical_url, same_site
 
 # Generic places, used when the registry gives no selector for a field.
 TITLE_SELECTORS = ("h1[class*=title]", "article h1", "main h1", "h1")
 MIN_TITLE_CHARS = 10
+HEADLINE_TAGS = ("h1", "h2", "h3")
+# What separates a headline from the site name in <title>: "Headline - Site", "Headline | Site".
+SITE_SUFFIX = re.compile(r"\s*[-|–—:»·]\s")
 LEAD_CLASS = re.compile(r"(^|[\s_-])(sapo|lead|summary|chapeau|intro|desc|description|"
                         r"short-?desc|tom-?tat)($|[\s_-])", re.IGNORECASE)
 DATE_CLASS = re.compile(r"(date|time|publish|ngay|thoi-?gian|posted|meta)", re.IGNORECASE)
 ANY_CLASS = re.compile("")
+# A box named for the article's date or author is its meta bar, even when the name also
+# mentions comments ("article_author_date_comment_container").
+META_BAR_CLASS = re.compile(r"(date|author|byline|posted|publish|tac-?gia|ngay-?dang)",
+                            re.IGNORECASE)
 AUTHOR_CLASS = re.compile(r"(author|tac-?gia|byline|writer|signature)", re.IGNORECASE)
 DATE_META = (
     "meta[property='article:published_time']", "meta[itemprop='datePublished']",
@@ -122,15 +129,39 @@ def page_canonical_url(tree: HtmlElement, url: str) -> str:
 # --- metadata ---------------------------------------------------------------------------
 
 def find_title(tree: HtmlElement, selector: str) -> HtmlElement | None:
-    """Return the headline element: the registry's, else the first h1 with words in it
-    (pages often wrap their logo in an empty h1)."""
+    """Return the headline element: the registry's; else the first heading the page's
+    <title> or og:title names (a logo or section name may sit in an h1 of its own);
+    else the first h1 with words in it (pages often wrap their logo in an empty h1)."""
     if selector:
         return select_first(tree, (selector,))
+    named = page_titles(tree)
+    for level in HEADLINE_TAGS:
+        for element in tree.iter(level):
+            if names_headline(named, element_text(element)):
+                return element
     for generic in TITLE_SELECTORS:
         for element in tree.cssselect(generic):
             if len(element_text(element)) >= MIN_TITLE_CHARS:
                 return element
     return None
+
+
+def page_titles(tree: HtmlElement) -> list[str]:
+    """Return the page's own names for itself: og:title and the <title> text."""
+    titles = [meta_content(tree, ("meta[property='og:title']",))]
+    titles += [element_text(element) for element in tree.iter("title")][:1]
+    return [title.casefold() for title in titles if title]
+
+
+def names_headline(page_titles: list[str], text: str) -> bool:
+    """True when a heading's text is one of the page titles, or begins one and what follows
+    is a site-name suffix ("Headline - Zing News | Xã hội")."""
+    text = text.casefold().rstrip(" .")
+    if len(text) < MIN_TITLE_CHARS:
+        return False
+    return any(title == text or (title.startswith(text) and
+                                 SITE_SUFFIX.match(title[len(text):]))
+               for title in page_titles)
 
 
 def find_lead(tree: HtmlElement, selector: str, title_el: HtmlElement | None
@@ -153,18 +184,19 @@ def classed(elements: Iterator[HtmlElement], pattern: re.Pattern[str],
             yield element
 
 
-def near_title(tree: HtmlElement, title_el: HtmlElement | None, pattern: re.Pattern[str]
-               ) -> Iterator[HtmlElement]:
+def near_title(tree: HtmlElement, title_el: HtmlElement | None, pattern: re.Pattern[str],
+               beside_only: bool = False) -> Iterator[HtmlElement]:
     """Yield `pattern`-classed elements closest to the title first: in its parent, then
-    grandparent (up to four levels), then anywhere after it. That is where a page puts
-    the article's own date and byline; related boxes come later."""
+    grandparent (up to four levels), then anywhere after it (unless `beside_only`). That is
+    where a page puts the article's own date and byline; related boxes come later."""
     scope = title_el
     for _ in range(4):
         scope = scope.getparent() if scope is not None else None
-        if scope is None:
+        if scope is None or scope.tag in ("body", "html"):
             break
         yield from classed(scope.iter(), pattern, scope)
-    yield from classed(following(tree, title_el), pattern)
+    if not beside_only:
+        yield from classed(following(tree, title_el), pattern)
 
 
 def marks(element: HtmlElement) -> str:
@@ -188,12 +220,18 @@ def find_date(tree: HtmlElement, html: str, selector: str, title_el: HtmlElement
               now: datetime, date_hint: datetime | None) -> PageDate | None:
     """Return the article's own publication date.
 
-    Order: the registry's date element; a <time datetime> or publication <meta> with a time
-    of day; the date-classed element nearest the title (the article's, not a related
-    box's); a <meta> with the day only; last, htmldate's guess. A date without a year takes
-    it from the feed/sitemap hint or from the page's other dates, else the crawl date's.
+    Order: the registry's date element; a date with its time shown in a date-classed
+    element beside the title (what readers see); a <time datetime> or publication <meta>
+    with a time of day; the date-classed element nearest the title (the article's, not a
+    related box's); a <meta> with the day only. A page that shows no date of its own gets
+    none (htmldate's guess would be a sidebar's date). A date without a year takes it from
+    the feed/sitemap hint or from the page's other dates, else the crawl date's. Numeric
+    dates are day-first unless the page's own dates can only be month-first.
     """
     page_guess = cache(lambda: htmldate_guess(html))
+
+    def read(text: str) -> PageDate | None:
+        return parse_date(text, now=now, year_hint=year_hint(), month_first=month_first)
 
     def year_hint() -> int | None:
         if date_hint is not None:
@@ -201,34 +239,52 @@ def find_date(tree: HtmlElement, html: str, selector: str, title_el: HtmlElement
         guess = page_guess()
         return int(guess[:4]) if guess[:4].isdigit() else None
 
+    month_first = writes_month_first(element_text(tree))
     element = select_first(tree, (selector,)) if selector else None
-    if element is not None and (found := parse_date(element_text(element), now=now,
-                                                    year_hint=year_hint())):
+    if element is not None and (found := read(element_text(element))):
         return found
+    beside = visible_date(tree, title_el, read, beside_title=True)
+    if beside is not None and beside.has_time:
+        return beside
     machine = machine_readable_date(tree, now)
     if machine is not None and machine.has_time:
         return machine
-    visible = visible_date(tree, title_el, now, year_hint)
+    visible = beside or visible_date(tree, title_el, read, beside_title=False)
     # A <meta> with the day only loses to the visible date of that day with its time.
     if visible is not None and (machine is None or visible.value.date() == machine.value.date()):
         return visible
-    if machine is not None:
-        return machine
-    guess = page_guess()
-    return parse_date(guess, now=now) if guess else None
+    return machine
 
 
-def visible_date(tree: HtmlElement, title_el: HtmlElement | None, now: datetime,
-                 year_hint: Callable[[], int | None]) -> PageDate | None:
+def visible_date(tree: HtmlElement, title_el: HtmlElement | None,
+                 read: Callable[[str], PageDate | None], beside_title: bool) -> PageDate | None:
     """Return the first date shown in a date-classed element near the title, else in any
-    short element beside it (many CMSs give the date line no telling class)."""
-    for pattern, longest in ((DATE_CLASS, 120), (ANY_CLASS, 60)):
-        for element in near_title(tree, title_el, pattern):
+    short element beside it (many CMSs give the date line no telling class). With
+    `beside_title`, look only in the title's own boxes and only at date-classed elements."""
+    passes = ((DATE_CLASS, 120),) if beside_title else ((DATE_CLASS, 120), (ANY_CLASS, 60))
+    for pattern, longest in passes:
+        for element in near_title(tree, title_el, pattern, beside_title):
+            # A linked date belongs to the article the link opens; an unclassed heading or
+            # line with a link in it is another story's teaser.
+            if in_teaser(element) or (pattern is ANY_CLASS and teaser(element)):
+                continue
             text = element_text(element)
-            if 4 <= len(text) <= longest and (found := parse_date(text, now=now,
-                                                                  year_hint=year_hint())):
+            if 4 <= len(text) <= longest and (found := read(text)):
                 return found
     return None
+
+
+def in_teaser(element: HtmlElement) -> bool:
+    """True when the element sits in a link or heading that says more than it does: a
+    headline with its date ("Vẻ đẹp tân Hoa hậu (20/12)"), not a date line that merely
+    links somewhere."""
+    holder = next(element.iterancestors("a", "h2", "h3", "h4", "h5", "h6"), None)
+    return holder is not None and len(element_text(holder)) > len(element_text(element)) + 15
+
+
+def teaser(element: HtmlElement) -> bool:
+    """True for a heading or a line holding a link: how pages list other articles."""
+    return element.tag in ("h2", "h3", "h4", "h5", "h6") or bool(element.cssselect("a[href]"))
 
 
 def machine_readable_date(tree: HtmlElement, now: datetime) -> PageDate | None:
@@ -242,11 +298,14 @@ def machine_readable_date(tree: HtmlElement, now: datetime) -> PageDate | None:
 
 def inside_noise(element: HtmlElement, scope: HtmlElement | None = None) -> bool:
     """True when the element sits in a related-news box, sidebar, footer or the like
-    (looking no higher than `scope`)."""
+    (looking no higher than `scope`). Share and print bars do not count: the article's own
+    date line often sits in one."""
     for ancestor in element.iterancestors():
         if ancestor is scope:
             return False
-        if NOISE_CLASS.search(marks(ancestor)) or ancestor.tag in ("aside", "footer", "nav"):
+        names = marks(ancestor)
+        story_box = STORY_BOX_CLASS.search(names) and not META_BAR_CLASS.search(names)
+        if story_box or ancestor.tag in ("aside", "footer", "nav"):
             return True
     return False
 
