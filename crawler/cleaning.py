@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 
 from crawler.article import normalise_text
+from crawler.dates import is_date_line
 
 # Lines that are never article text, compared after normalise_text() and casefold().
 BOILERPLATE_LINES = frozenset(line.casefold() for line in (
@@ -35,6 +36,8 @@ BOILERPLATE_PATTERNS = tuple(re.compile(pattern, re.IGNORECASE) for pattern in (
     r"^(chủ đề|từ khóa|từ khoá|tags?)\s*:?\s+[^.!?]{1,100}$",  # tag lines, not sentences
     r"^theo dõi .{1,60} trên google news$",
     r"^(nguồn|source)\s*:\s*\S+\.(vn|com|net)\S*$",
+    r"^nguồn( tin)?\s*:\s*[^.!?]{1,80}$",                 # NukeViet "Nguồn tin: Sở TN&MT"
+    r"^lượt xem\s*:?\s*[\d.,]+$",
     r"^(in|print|email|facebook|zalo|twitter)(\s*[|·]\s*(in|print|email|facebook|zalo|twitter))+$",
 ))
 
@@ -42,7 +45,7 @@ BOILERPLATE_PATTERNS = tuple(re.compile(pattern, re.IGNORECASE) for pattern in (
 # page's frame: a date or byline found inside one is not the article's.
 STORY_BOX_WORDS = (
     r"related|relate|lien-?quan|tinlienquan|tin-?khac|other-?news|more-?news|read-?more|"
-    r"doc-?them|tin-?noi-?bat|noi-?bat|most-?read|doc-?nhieu|xem-?nhieu|comments?|"
+    r"doc-?them|other|others|tin-?noi-?bat|noi-?bat|most-?read|doc-?nhieu|xem-?nhieu|comments?|"
     r"binh-?luan|advert\w*|ads|adv|banner|quang-?cao|qc|sidebar|footer|header|menu|navbar|"
     r"nav|widget|popup|modal|newsletter|subscribe|marquee|ticker|headlines"
 )
@@ -63,7 +66,8 @@ def is_boilerplate_line(line: str) -> bool:
     if not text:
         return True
     folded = text.casefold()
-    return folded in BOILERPLATE_LINES or any(p.search(text) for p in BOILERPLATE_PATTERNS)
+    return folded in BOILERPLATE_LINES or any(p.search(text) for p in BOILERPLATE_PATTERNS) \
+        or is_date_line(text)
 
 
 def clean_paragraphs(paragraphs: Iterable[str], *, title: str, lead: str = "") -> list[str]:

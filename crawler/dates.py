@@ -28,6 +28,8 @@ MIN_YEAR = 1900
 MAX_YEAR = 2100
 # A bare "20/8" with no cue word or time is trusted only as a whole short element.
 SHORT_TEXT = 20
+# A date line is short: "Cập nhật lúc: 10:30, Thứ Tư, 12/06/2024 (GMT+7)".
+DATE_LINE_CHARS = 60
 # A time further than this from a date (in characters) does not belong to it.
 MAX_GAP = 40
 # How many years back a year-less date may go to find a valid, non-future date (29/2).
@@ -186,6 +188,18 @@ def parse_date(text: str, *, now: datetime, year_hint: int | None = None,
     if not found:
         return None
     return min(found, key=lambda hit: hit[0])[1]
+
+
+def is_date_line(text: str) -> bool:
+    """True when `text` is a date line and nothing more ("Thứ Sáu, 14/02/2025, 16:40",
+    "Cập nhật: 09:12 - 10/08/2024"): page furniture when it turns up in a body."""
+    folded = _fold(text)
+    if len(folded) > DATE_LINE_CHARS or not (_DMY_RE.search(folded) or _ISO_RE.search(folded)):
+        return False
+    rest = folded
+    for regex in (_ISO_RE, _DMY_RE, _COLON_CLOCK_RE, _WORD_CLOCK_RE):
+        rest = regex.sub(" ", rest)
+    return bool(_LABEL_RE.fullmatch(rest))
 
 
 def _context(folded: str, now: datetime, year_hint: int | None,

@@ -31,7 +31,7 @@ MIN_TITLE_CHARS = 10
 HEADLINE_TAGS = ("h1", "h2", "h3")
 # What separates a headline from the site name in <title>: "Headline - Site", "Headline | Site".
 SITE_SUFFIX = re.compile(r"\s*[-|–—:»·]\s")
-LEAD_CLASS = re.compile(r"(^|[\s_-])(sapo|lead|summary|chapeau|intro|desc|description|"
+LEAD_CLASS = re.compile(r"(^|[\s_-])(sapo|lead|summary|chapeau|intro|desc|description|hometext|"
                         r"short-?desc|tom-?tat)($|[\s_-])", re.IGNORECASE)
 DATE_CLASS = re.compile(r"(date|time|publish|ngay|thoi-?gian|posted|meta)", re.IGNORECASE)
 ANY_CLASS = re.compile("")
@@ -39,6 +39,11 @@ ANY_CLASS = re.compile("")
 # mentions comments ("article_author_date_comment_container").
 META_BAR_CLASS = re.compile(r"(date|author|byline|posted|publish|tac-?gia|ngay-?dang)",
                             re.IGNORECASE)
+# Words that open a byline: "Theo", "Tác giả bài viết:", "Bài, ảnh:", "Tin:", "Viết bởi".
+BYLINE_LABEL = re.compile(
+    r"^(theo|tác giả(?: bài viết)?|người viết|viết bởi|bài và ảnh|bài,? ảnh|tin,? ảnh|tin|"
+    r"bài|ảnh|by)(\s*:\s*|\s+)", re.IGNORECASE)
+MAX_BYLINE_CHARS = 60
 AUTHOR_CLASS = re.compile(r"(author|tac-?gia|byline|writer|signature)", re.IGNORECASE)
 DATE_META = (
     "meta[property='article:published_time']", "meta[itemprop='datePublished']",
@@ -52,6 +57,7 @@ CAPTIONS = ("figcaption, .caption, .image-caption, .PhotoCMS_Caption, .fig-capti
 # Dropped before extraction: never text, and trafilatura need not see them.
 STRIP_TAGS = ("script", "style", "noscript", "iframe", "form > input", "svg", "button")
 TEXT_BLOCKS = ("p", "head", "item", "quote", "row")
+LAYOUT_BLOCKS = ("p", "div", "h1", "h2", "h3", "table", "ul")
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
@@ -73,6 +79,7 @@ def extract_article(html: str, url: str, *, source: Source | None = None, now: d
     paragraphs = body_paragraphs(tree, selectors, url, drop=(title_el, lead_el))
     lead, paragraphs = split_lead(lead, paragraphs)
     body = clean_paragraphs(paragraphs, title=title, lead=lead)
+    author, body = take_byline(tree, body, author)
     if not title or not body:
         return None
     return Article(
@@ -317,20 +324,58 @@ def htmldate_guess(html: str) -> str:
 
 
 def find_author(tree: HtmlElement, selector: str) -> str | None:
-    """Return the author the page names: the registry's element, a byline, or <meta>."""
+    """Return the author a byline element names: the registry's, else one marked as the
+    author (itemprop, or a class such as "author" or "tac-gia")."""
     if selector:
         element = select_first(tree, (selector,))
         return clean_author(element_text(element)) if element is not None else None
-    for element in classed(tree.iter(), AUTHOR_CLASS):
+    marked = (element for element in tree.cssselect("[itemprop=author]")
+              if not inside_noise(element))
+    for element in (*marked, *classed(tree.iter(), AUTHOR_CLASS)):
         if author := clean_author(element_text(element)):
             return author
-    return clean_author(meta_content(tree, AUTHOR_META))
+    return None
+
+
+def take_byline(tree: HtmlElement, body: list[str], author: str | None
+                ) -> tuple[str | None, list[str]]:
+    """Return (author, body) with the byline that closes many Vietnamese articles taken out
+    of the body: a labelled line ("Bài, ảnh: Hoàng Anh", "Theo TTXVN") or a bold or
+    right-aligned name ("Thu Chung"). Without a byline, <meta name=author> when it names a
+    person rather than the publisher."""
+    last = body[-1] if body else ""
+    if author is not None:
+        return author, body[:-1] if last and clean_author(last) == author else body
+    if last and len(last) <= MAX_BYLINE_CHARS and (BYLINE_LABEL.match(last) or
+                                                   emphasised(tree, last)):
+        name = clean_author(last)
+        if name and looks_like_name(name):
+            return name, body[:-1]
+    meta = clean_author(meta_content(tree, AUTHOR_META))
+    return (meta if meta and looks_like_name(meta) and " " in meta else None), body
+
+
+def emphasised(tree: HtmlElement, text: str) -> bool:
+    """True when the page prints `text` as a paragraph all in bold or aligned right."""
+    for element in tree.iter("p", "div"):
+        if element_text(element) != text:
+            continue
+        bold = " ".join(" ".join(b.itertext()) for b in element.iter("strong", "b"))
+        layout = f"{element.get('style', '')} {element.get('align', '')}".lower()
+        if normalise_text(bold) == text or "right" in layout:
+            return True
+    return False
+
+
+def looks_like_name(text: str) -> bool:
+    """True for a short run of capitalised words: 'Thu Chung', 'NGỌC HÀ', 'Nhóm PV'."""
+    words = [word for word in re.split(r"[\s/()\-–,&]+", text) if word]
+    return 0 < len(words) <= 8 and all(word[0].isupper() for word in words)
 
 
 def clean_author(text: str) -> str | None:
     """Return a person's name from a byline ('Theo Thu Hà', 'Tác giả: Thu Hà')."""
-    text = re.sub(r"^(theo|tác giả|bài và ảnh|bài, ảnh|bài|ảnh|by)\s*:?\s*", "", text,
-                  flags=re.IGNORECASE).strip(" -–|,.")
+    text = BYLINE_LABEL.sub("", normalise_text(text)).strip(" -–|,.")
     if not text or len(text) > 60 or re.search(r"\d", text):
         return None
     return text
@@ -368,6 +413,9 @@ def prepare(root: HtmlElement, keep_boxes: bool) -> None:
     if not keep_boxes:
         drop_noise_boxes(root)
     for table in root.cssselect("table"):
+        if is_layout_table(table):
+            unwrap_table(table)
+            continue
         if table.cssselect("img") and len(element_text(table)) < 300:
             table.tag = "div"  # a layout table around a photo, not data
             for cell in table.cssselect("tr, td, tbody, thead"):
@@ -380,6 +428,21 @@ def prepare(root: HtmlElement, keep_boxes: bool) -> None:
             caption.attrib.clear()  # trafilatura drops anything classed "caption"
     for figure in root.cssselect("figure"):
         figure.drop_tag()  # trafilatura skips figures whole, captions included
+
+
+def is_layout_table(table: HtmlElement) -> bool:
+    """True for a table that lays out a page (old portals put whole columns in cells): one
+    of its own cells holds a headline, three paragraphs, or two or more blocks of its own."""
+    return any(cell.xpath(".//h1 | .//h2") or len(cell.xpath(".//p")) >= 3 or
+               len([child for child in cell if child.tag in LAYOUT_BLOCKS]) >= 2
+               for cell in table.xpath("./tr/td | ./tbody/tr/td"))
+
+
+def unwrap_table(table: HtmlElement) -> None:
+    """Turn a layout table and its rows and cells into plain blocks."""
+    for element in [table, *table.xpath("./tr | ./tbody | ./tbody/tr | ./tr/td | ./tbody/tr/td")]:
+        element.tag = "div"
+        element.attrib.pop("width", None)
 
 
 def drop_noise_boxes(root: HtmlElement) -> None:
