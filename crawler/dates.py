@@ -473,7 +473,8 @@ def _yearless(month: int, day: int, clock: _Clock | None, offset: tzinfo | None,
     if ctx.year_hint is not None:
         return _build(ctx.year_hint, month, day, clock, offset)
     limit = ctx.now + timedelta(days=1)
-    for year in range(ctx.now.year, ctx.now.year - YEARLESS_LOOKBACK, -1):
+    # From next year: on 31/12, "01/01" is tomorrow.
+    for year in range(ctx.now.year + 1, ctx.now.year - YEARLESS_LOOKBACK, -1):
         value = _build(year, month, day, clock, offset)
         if value is not None and value <= limit:
             return value

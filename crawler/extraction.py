@@ -44,6 +44,10 @@ BYLINE_LABEL = re.compile(
     r"^(theo|tác giả(?: bài viết)?|người viết|viết bởi|bài và ảnh|bài,? ảnh|tin,? ảnh|tin|"
     r"bài|ảnh|by)(\s*:\s*|\s+)", re.IGNORECASE)
 MAX_BYLINE_CHARS = 60
+# How many of the body's last paragraphs may hold the byline (captions can follow it).
+BYLINE_WINDOW = 4
+# "Tâm Giao Ảnh: Cao Trung Hiếu": the photographer's credit after the author's name.
+PHOTO_CREDIT = re.compile(r"\s*(ảnh|photo)\s*:.*$", re.IGNORECASE)
 AUTHOR_CLASS = re.compile(r"(author|tac-?gia|byline|writer|signature)", re.IGNORECASE)
 DATE_META = (
     "meta[property='article:published_time']", "meta[itemprop='datePublished']",
@@ -76,10 +80,12 @@ def extract_article(html: str, url: str, *, source: Source | None = None, now: d
     published = find_date(tree, html, selectors.date if selectors else "", title_el, now,
                           date_hint)
     author = find_author(tree, selectors.author if selectors else "")
+    declared = declared_author(tree)
     paragraphs = body_paragraphs(tree, selectors, url, drop=(title_el, lead_el))
     lead, paragraphs = split_lead(lead, paragraphs)
     body = clean_paragraphs(paragraphs, title=title, lead=lead)
     author, body = take_byline(tree, body, author)
+    author = author or declared
     if not title or not body:
         return None
     return Article(
@@ -341,28 +347,48 @@ def take_byline(tree: HtmlElement, body: list[str], author: str | None
                 ) -> tuple[str | None, list[str]]:
     """Return (author, body) with the byline that closes many Vietnamese articles taken out
     of the body: a labelled line ("Bài, ảnh: Hoàng Anh", "Theo TTXVN") or a bold or
-    right-aligned name ("Thu Chung"). Without a byline, <meta name=author> when it names a
-    person rather than the publisher."""
-    last = body[-1] if body else ""
-    if author is not None:
-        return author, body[:-1] if last and clean_author(last) == author else body
-    if last and len(last) <= MAX_BYLINE_CHARS and (BYLINE_LABEL.match(last) or
-                                                   emphasised(tree, last)):
-        name = clean_author(last)
-        if name and looks_like_name(name):
-            return name, body[:-1]
-    meta = clean_author(meta_content(tree, AUTHOR_META))
-    return (meta if meta and looks_like_name(meta) and " " in meta else None), body
+    right-aligned name ("Thu Chung") among the last paragraphs."""
+    start = max(0, len(body) - BYLINE_WINDOW)
+    for index in range(len(body) - 1, start - 1, -1):
+        line = body[index]
+        if author is not None:
+            if clean_author(line) == author:
+                return author, body[:index] + body[index + 1:]
+            continue
+        if len(line) <= MAX_BYLINE_CHARS and (BYLINE_LABEL.match(line) or
+                                              emphasised(tree, line)):
+            name = clean_author(line)
+            if name and looks_like_name(name):
+                return name, body[:index] + body[index + 1:]
+    return author, body
+
+
+def declared_author(tree: HtmlElement) -> str | None:
+    """Return the JSON-LD author, else <meta name=author>, when it names a person rather
+    than the publisher ("VnExpress", "Sở Tài nguyên và Môi trường tỉnh Bắc Giang")."""
+    name = clean_author(json_ld_author(tree) or meta_content(tree, AUTHOR_META))
+    return name if name and looks_like_name(name) and " " in name else None
+
+
+def json_ld_author(tree: HtmlElement) -> str:
+    """Return the author's name a JSON-LD block gives ("author": {"name": ...}), or ''."""
+    for script in tree.cssselect("script[type='application/ld+json']"):
+        found = re.search(r'"author"\s*:\s*\[?\s*\{[^{}]*?"name"\s*:\s*"([^"]{2,60})"',
+                          script.text or "")
+        if found:
+            return found.group(1)
+    return ""
 
 
 def emphasised(tree: HtmlElement, text: str) -> bool:
-    """True when the page prints `text` as a paragraph all in bold or aligned right."""
+    """True when the page prints `text` as a paragraph aligned right or all in bold."""
+    bare = re.sub(r"\s+", "", text)
     for element in tree.iter("p", "div"):
-        if element_text(element) != text:
+        if re.sub(r"\s+", "", element_text(element)) != bare:
             continue
-        bold = " ".join(" ".join(b.itertext()) for b in element.iter("strong", "b"))
+        bold = "".join("".join(b.itertext()) for b in element.iter("strong", "b"))
         layout = f"{element.get('style', '')} {element.get('align', '')}".lower()
-        if normalise_text(bold) == text or "right" in layout:
+        if re.sub(r"\s+", "", bold) == bare or "right" in layout:
             return True
     return False
 
@@ -374,8 +400,10 @@ def looks_like_name(text: str) -> bool:
 
 
 def clean_author(text: str) -> str | None:
-    """Return a person's name from a byline ('Theo Thu Hà', 'Tác giả: Thu Hà')."""
-    text = BYLINE_LABEL.sub("", normalise_text(text)).strip(" -–|,.")
+    """Return a person's name from a byline ('Theo Thu Hà', 'Tác giả: Thu Hà', 'H.V.
+    Ảnh: Misso'), without its label or photo credit."""
+    text = BYLINE_LABEL.sub("", normalise_text(text))
+    text = PHOTO_CREDIT.sub("", text).strip(" -–|,")
     if not text or len(text) > 60 or re.search(r"\d", text):
         return None
     return text

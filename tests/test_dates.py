@@ -429,3 +429,9 @@ def test_fuzz_dateish_text_never_raises(text: str, now: datetime, hint: int | No
 def test_fuzz_machine_dates_never_raise(text: str) -> None:
     found = parse_machine_date(text)
     assert found is None or found.tzinfo is VN_TZ
+
+
+def test_a_yearless_new_years_day_seen_on_new_years_eve_is_tomorrow() -> None:
+    eve = datetime(2000, 12, 31, 0, 0, tzinfo=VN_TZ)
+    found = parse_date("01/01", now=eve)
+    assert found is not None and found.value.date().isoformat() == "2001-01-01"
