@@ -50,8 +50,8 @@ STORY_BOX_WORDS = (
     r"doc-?them|other|others|tin-?noi-?bat|noi-?bat|most-?read|doc-?nhieu|xem-?nhieu|"
     r"comments?|binh-?luan|advert\w*|ads|adv|banner|quang-?cao|qc|sidebar|footer|header|"
     r"menu|navbar|nav|widget|popup|modal|newsletter|subscribe|marquee|ticker|headlines|"
-    # Old CMSs glue words together: "newsother", "hotNews", "znews_rightcol".
-    r"newsother|hot-?news|newshot\w*|right-?col|side-?col|phan-?hoi\w*|y-?kien|sub-?menu"
+    # Old CMSs glue words together: "newsother", "othernews", "hotNews", "znews_rightcol".
+    r"newsother|othernews|hot-?news|newshot\w*|right-?col|side-?col|phan-?hoi\w*|y-?kien|sub-?menu"
 ).replace("-?", "[-_]?")  # "other_news" as well as "other-news"
 # Words of the article's own toolbars: share and print links, font-size tools, tags. Not
 # text, but a date line often sits in the same bar.
