@@ -75,6 +75,10 @@ _DMY_SHORT_RE = re.compile(
 )
 # Years written with two digits are this century's unless that puts them past next year.
 TWO_DIGIT_YEAR_PIVOT = 1
+# A day in a URL path: "/2024/03/15/", "/2024-03-15-", "/20240315".
+_URL_DATE_RE = re.compile(
+    r"/(?P<y>(?:19|20)\d{2})(?P<sep>[/-]?)(?P<m>[01]\d)(?P=sep)(?P<d>[0-3]\d)(?=[/\-_.]|$)"
+)
 # Year-less "20/8": not "24/24h", "01/NQ-CP", "12/2019/NĐ-CP" or "1/2.5".
 _DM_RE = re.compile(r"(?<![\d/.\-:])(?P<d>\d{1,2})/(?P<m>\d{1,2})(?![\d/%a-z]|[.,]\d)", re.ASCII)
 _WORDED_RE = re.compile(
@@ -194,12 +198,23 @@ def is_date_line(text: str) -> bool:
     """True when `text` is a date line and nothing more ("Thứ Sáu, 14/02/2025, 16:40",
     "Cập nhật: 09:12 - 10/08/2024"): page furniture when it turns up in a body."""
     folded = _fold(text)
-    if len(folded) > DATE_LINE_CHARS or not (_DMY_RE.search(folded) or _ISO_RE.search(folded)):
+    dates = len(_DMY_RE.findall(folded)) + len(_ISO_RE.findall(folded))
+    if len(folded) > DATE_LINE_CHARS or dates != 1:  # "01/01/2024 | 31/12/2024" is data
         return False
     rest = folded
     for regex in (_ISO_RE, _DMY_RE, _COLON_CLOCK_RE, _WORD_CLOCK_RE):
         rest = regex.sub(" ", rest)
     return bool(_LABEL_RE.fullmatch(rest))
+
+
+def date_in_url(url: str) -> PageDate | None:
+    """Return the day an article URL carries ("/2024/03/15/", "-20240315-"), or None.
+    A month alone ("/2012/12/") says too little."""
+    match = _URL_DATE_RE.search(url)
+    if not match:
+        return None
+    value = _build(int(match["y"]), int(match["m"]), int(match["d"]), None, None)
+    return PageDate(value, False) if value else None
 
 
 def _context(folded: str, now: datetime, year_hint: int | None,

@@ -21,7 +21,7 @@ from lxml.html import HtmlElement
 
 from crawler.article import Article, normalise_text
 from crawler.cleaning import NOISE_CLASS, STORY_BOX_CLASS, clean_paragraphs
-from crawler.dates import PageDate, parse_date, writes_month_first
+from crawler.dates import VN_TZ, PageDate, date_in_url, parse_date, writes_month_first
 from crawler.registry import Selectors, Source
 from crawler.urls import canonical_url, same_site
 
@@ -78,7 +78,7 @@ def extract_article(html: str, url: str, *, source: Source | None = None, now: d
     lead_el = find_lead(tree, selectors.lead if selectors else "", title_el)
     lead = element_text(lead_el) if lead_el is not None else ""
     published = find_date(tree, html, selectors.date if selectors else "", title_el, now,
-                          date_hint)
+                          date_hint) or fallback_date(url, date_hint)
     author = find_author(tree, selectors.author if selectors else "")
     declared = declared_author(tree)
     paragraphs = body_paragraphs(tree, selectors, url, drop=(title_el, lead_el))
@@ -237,9 +237,10 @@ def find_date(tree: HtmlElement, html: str, selector: str, title_el: HtmlElement
     element beside the title (what readers see); a <time datetime> or publication <meta>
     with a time of day; the date-classed element nearest the title (the article's, not a
     related box's); a <meta> with the day only. A page that shows no date of its own gets
-    none (htmldate's guess would be a sidebar's date). A date without a year takes it from
-    the feed/sitemap hint or from the page's other dates, else the crawl date's. Numeric
-    dates are day-first unless the page's own dates can only be month-first.
+    none here (htmldate's guess would be a sidebar's date; see fallback_date). A date
+    without a year takes it from the feed/sitemap hint or from the page's other dates, else
+    the crawl date's. Numeric dates are day-first unless the page's own dates can only be
+    month-first.
     """
     page_guess = cache(lambda: htmldate_guess(html))
 
@@ -267,6 +268,15 @@ def find_date(tree: HtmlElement, html: str, selector: str, title_el: HtmlElement
     if visible is not None and (machine is None or visible.value.date() == machine.value.date()):
         return visible
     return machine
+
+
+def fallback_date(url: str, date_hint: datetime | None) -> PageDate | None:
+    """Return the date the publisher gave elsewhere for a page that shows none: the feed's or
+    sitemap's, else the day in the article's URL."""
+    if date_hint is not None:
+        local = date_hint.astimezone(VN_TZ)
+        return PageDate(local, has_time=(local.hour, local.minute) != (0, 0))
+    return date_in_url(url)
 
 
 def visible_date(tree: HtmlElement, title_el: HtmlElement | None,

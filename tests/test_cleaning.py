@@ -32,6 +32,7 @@ def test_boilerplate_lines_are_recognised(line: str) -> None:
     "Thi đua khen thưởng góp phần thực hiện thắng lợi các nhiệm vụ",
     "Ngày 10/01/2020, Sở TN&MT tổ chức hội nghị tổng kết.",
     "Nguồn tin báo về đường dây nóng, lực lượng chức năng đã có mặt. Đoàn lập biên bản.",
+    "01/01/2024 | 31/12/2024",  # a table row of two dates is data, not a date line
 ])
 def test_article_lines_are_kept(line: str) -> None:
     assert not is_boilerplate_line(line)

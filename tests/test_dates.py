@@ -271,6 +271,10 @@ TIMED: dict[str, Render] = {
     "g": lambda dt: f"{dt.hour:02d}g{dt.minute:02d} {dmy(dt)}",
     "gio-phut": lambda dt: f"lúc {dt.hour} giờ {dt.minute} phút ngày {dt.day}/{dt.month}/{dt.year}",
     "sa-ch": lambda dt: f"{twelve_hour(dt)}, {dmy(dt)}",
+    "dashes-am-pm": lambda dt: (f"{dt.day}-{dt.month}-{dt.year} - {dt.hour % 12 or 12:02d}:"
+                                f"{dt.minute:02d} {'AM' if dt.hour < 12 else 'PM'}"),
+    "worded-luc": lambda dt: f"Cập nhật ngày {dt.day} tháng {dt.month} năm {dt.year} lúc {hm(dt)}",
+    "joomla": lambda dt: f"{weekday(dt).lower()}, {dt.day:02d} Tháng {dt.month} {dt.year} {hm(dt)}",
     "iso-offset": lambda dt: dt.isoformat(timespec="seconds"),
     "iso-z": lambda dt: dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     "iso-space": lambda dt: dt.strftime("%Y-%m-%d %H:%M:%S"),

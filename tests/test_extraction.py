@@ -135,6 +135,19 @@ def test_dates_of_linked_teasers_and_tickers_are_not_the_articles() -> None:
     assert article is not None and article.published_at is None
 
 
+@pytest.mark.parametrize(("url", "hint", "expected"), [
+    ("https://x.vn/2024/03/15/a.html", None, "2024-03-15"),
+    ("https://x.vn/2012/12/a.html", None, None),  # a month alone says too little
+    ("https://x.vn/a.html", datetime(2024, 3, 15, 9, 30, tzinfo=VN_TZ),
+     "2024-03-15T09:30:00+07:00"),
+])
+def test_a_page_without_a_date_takes_the_feeds_or_the_urls(url: str, hint: datetime | None,
+                                                            expected: str | None) -> None:
+    html = page("", f"<div><h1>Hoa hậu Hoàn vũ gây sốc với hình ảnh mới</h1>{BODY}</div>")
+    article = extract_article(html, url, now=NOW, date_hint=hint)
+    assert article is not None and article.published_iso() == expected
+
+
 def test_a_month_first_page_is_read_month_first() -> None:
     html = page("", f"<div><h1>8/3 boy vào bếp chế bánh tình yêu</h1><div class='author_date'>"
                 f"Published on 03-08-2011 01:00 AM</div>{BODY}</div>"
