@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import cache
+from urllib.parse import urlsplit
 
 import trafilatura
 from htmldate import find_date as find_date_htmldate
@@ -29,6 +30,8 @@ from crawler.urls import canonical_url, same_site
 TITLE_SELECTORS = ("h1[class*=title]", "article h1", "main h1", "h1")
 MIN_TITLE_CHARS = 10
 HEADLINE_TAGS = ("h1", "h2", "h3")
+# Host labels that name no site ("news.zing.vn" is Zing's).
+HOST_WORDS = frozenset({"www", "news", "tin-tuc", "online"})
 # What separates a headline from the site name in <title>: "Headline - Site", "Headline | Site".
 SITE_SUFFIX = re.compile(r"\s*[-|–—:»·]\s")
 LEAD_CLASS = re.compile(r"(^|[\s_-])(sapo|lead|summary|chapeau|intro|desc|description|hometext|"
@@ -73,8 +76,7 @@ def extract_article(html: str, url: str, *, source: Source | None = None, now: d
         return None
     selectors = source.selectors if source else None
     title_el = find_title(tree, selectors.title if selectors else "")
-    title = element_text(title_el) if title_el is not None else meta_content(
-        tree, ("meta[property='og:title']",))
+    title = element_text(title_el) if title_el is not None else declared_title(tree, url)
     lead_el = find_lead(tree, selectors.lead if selectors else "", title_el)
     lead = element_text(lead_el) if lead_el is not None else ""
     published = find_date(tree, html, selectors.date if selectors else "", title_el, now,
@@ -157,6 +159,31 @@ def find_title(tree: HtmlElement, selector: str) -> HtmlElement | None:
             if len(element_text(element)) >= MIN_TITLE_CHARS:
                 return element
     return None
+
+
+def declared_title(tree: HtmlElement, url: str) -> str:
+    """Return og:title, else <title>, without the site name the page appends to it: a page
+    with no headline element still has one."""
+    site = meta_content(tree, ("meta[property='og:site_name']",))
+    titles = [meta_content(tree, ("meta[property='og:title']",))]
+    titles += [element_text(element) for element in tree.iter("title")][:1]
+    title = next((title for title in titles if title), "")
+    return strip_site_name(title, site, url)
+
+
+def strip_site_name(title: str, site: str, url: str) -> str:
+    """Return `title` without a trailing " | anything" and without a trailing " - Site"
+    that names the site (its og:site_name, or its host's name: "Zing News" on zing.vn)."""
+    title = title.split(" | ")[0].strip()
+    head, sep, tail = title.rpartition(" - ")
+    labels = [label for label in (urlsplit(url).hostname or "").split(".")
+              if len(label) > 3 and label not in HOST_WORDS]
+    folded_tail = re.sub(r"\W", "", tail.casefold())
+    named_by_meta = bool(site) and (tail.casefold() in site.casefold() or
+                                    site.casefold() in tail.casefold())
+    named_by_host = any(label in folded_tail or folded_tail in label for label in labels)
+    names_site = bool(sep and folded_tail) and (named_by_meta or named_by_host)
+    return head.strip() if names_site and len(head) >= MIN_TITLE_CHARS else title
 
 
 def page_titles(tree: HtmlElement) -> list[str]:

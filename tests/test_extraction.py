@@ -116,6 +116,21 @@ def test_the_headline_is_the_heading_the_title_tag_names_not_a_section_h1() -> N
     assert article is not None and article.title == "Kiểm tra khai thác đá tại Lục Nam"
 
 
+@pytest.mark.parametrize(("head", "url", "expected"), [
+    ("<title>Mọi ngả đường về nhà thờ tắc nghẽn - Zing News | Xã hội</title>",
+     "https://news.zing.vn/a.html", "Mọi ngả đường về nhà thờ tắc nghẽn"),
+    ("<meta property='og:site_name' content='Báo Hà Tĩnh'>"
+     "<meta property='og:title' content='Xử lý khai thác cát trái phép - Báo Hà Tĩnh'>",
+     "https://baohatinh.vn/a.htm", "Xử lý khai thác cát trái phép"),
+    ("<title>Bàn kịch bản nguồn nước sông Vu Gia - Thu Bồn</title>",
+     "https://snnmt.danang.gov.vn/a", "Bàn kịch bản nguồn nước sông Vu Gia - Thu Bồn"),
+])
+def test_without_a_headline_element_the_title_tag_serves_without_the_site_name(
+        head: str, url: str, expected: str) -> None:
+    article = extract_article(page(head, f"<div>{BODY}</div>"), url, now=NOW)
+    assert article is not None and article.title == expected
+
+
 def test_the_date_shown_beside_the_title_beats_a_meta_of_another_time() -> None:
     html = page("<meta name='pubdate' content='2012-12-23T14:02:00+07:00'>",
                 "<div><h1>Đột nhập lò luyện thi công chức Hàn Quốc</h1>"
