@@ -149,7 +149,7 @@ def find_title(tree: HtmlElement, selector: str) -> HtmlElement | None:
     else the first h1 with words in it (pages often wrap their logo in an empty h1)."""
     if selector:
         return select_first(tree, (selector,))
-    named = page_titles(tree)
+    named = [title.casefold() for title in title_tags(tree)]
     for level in HEADLINE_TAGS:
         for element in tree.iter(level):
             if names_headline(named, element_text(element)):
@@ -165,10 +165,7 @@ def declared_title(tree: HtmlElement, url: str) -> str:
     """Return og:title, else <title>, without the site name the page appends to it: a page
     with no headline element still has one."""
     site = meta_content(tree, ("meta[property='og:site_name']",))
-    titles = [meta_content(tree, ("meta[property='og:title']",))]
-    titles += [element_text(element) for element in tree.iter("title")][:1]
-    title = next((title for title in titles if title), "")
-    return strip_site_name(title, site, url)
+    return strip_site_name(next(iter(title_tags(tree)), ""), site, url)
 
 
 def strip_site_name(title: str, site: str, url: str) -> str:
@@ -186,14 +183,14 @@ def strip_site_name(title: str, site: str, url: str) -> str:
     return head.strip() if names_site and len(head) >= MIN_TITLE_CHARS else title
 
 
-def page_titles(tree: HtmlElement) -> list[str]:
-    """Return the page's own names for itself: og:title and the <title> text."""
+def title_tags(tree: HtmlElement) -> list[str]:
+    """Return the page's own names for itself: og:title, then the <title> text."""
     titles = [meta_content(tree, ("meta[property='og:title']",))]
     titles += [element_text(element) for element in tree.iter("title")][:1]
-    return [title.casefold() for title in titles if title]
+    return [title for title in titles if title]
 
 
-def names_headline(page_titles: list[str], text: str) -> bool:
+def names_headline(titles: list[str], text: str) -> bool:
     """True when a heading's text is one of the page titles, or begins one and what follows
     is a site-name suffix ("Headline - Zing News | Xã hội")."""
     text = text.casefold().rstrip(" .")
@@ -201,7 +198,7 @@ def names_headline(page_titles: list[str], text: str) -> bool:
         return False
     return any(title == text or (title.startswith(text) and
                                  SITE_SUFFIX.match(title[len(text):]))
-               for title in page_titles)
+               for title in titles)
 
 
 def find_lead(tree: HtmlElement, selector: str, title_el: HtmlElement | None
