@@ -49,7 +49,7 @@ STORY_BOX_WORDS = (
     r"related|relate|lien-?quan|tinlienquan|tin-?khac|other-?news|more-?news|read-?more|"
     r"doc-?them|other|others|tin-?noi-?bat|noi-?bat|most-?read|doc-?nhieu|xem-?nhieu|"
     r"comments?|binh-?luan|advert\w*|ads|adv|banner|quang-?cao|qc|sidebar|footer|header|"
-    r"menu|navbar|nav|widget|popup|modal|newsletter|subscribe|marquee|ticker|headlines|"
+    r"menu|navbar|nav|widget|popup|modal|newsletter|subscribe|marquee|headlines|"
     # Old CMSs glue words together: "newsother", "othernews", "hotNews", "znews_rightcol".
     r"newsother|othernews|hot-?news|newshot\w*|right-?col|side-?col|phan-?hoi\w*|y-?kien|sub-?menu"
 ).replace("-?", "[-_]?")  # "other_news" as well as "other-news"

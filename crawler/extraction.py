@@ -49,6 +49,14 @@ BYLINE_LABEL = re.compile(
 MAX_BYLINE_CHARS = 60
 # How many of the body's last paragraphs may hold the byline (captions can follow it).
 BYLINE_WINDOW = 4
+# A bold line with no "Theo"/"Bài, ảnh" label is a name only when each of its names is
+# short ("Quang Phong - Tùng Nguyên"; not a subheading such as "The Doobie Brothers Tour
+# Dates").
+MAX_BARE_BYLINE_WORDS = 4
+# Words of a publisher's name, never a person's.
+PUBLISHER_WORDS = re.compile(
+    r"\b(online|news|corp|media|group|jsc|báo|tạp chí|đài|sở|bộ|cổng|trung tâm|công ty|ban)\b",
+    re.IGNORECASE)
 # "Tâm Giao Ảnh: Cao Trung Hiếu": the photographer's credit after the author's name.
 PHOTO_CREDIT = re.compile(r"\s*(ảnh|photo)\s*:.*$", re.IGNORECASE)
 AUTHOR_CLASS = re.compile(r"(author|tac-?gia|byline|writer|signature)", re.IGNORECASE)
@@ -86,8 +94,7 @@ def extract_article(html: str, url: str, *, source: Source | None = None, now: d
     paragraphs = body_paragraphs(tree, selectors, url, drop=(title_el, lead_el))
     lead, paragraphs = split_lead(lead, paragraphs)
     body = clean_paragraphs(paragraphs, title=title, lead=lead)
-    author, body = take_byline(tree, body, author)
-    author = author or declared
+    author, body = take_byline(tree, body, author, declared)
     if not title or not body:
         return None
     return Article(
@@ -377,31 +384,36 @@ def find_author(tree: HtmlElement, selector: str) -> str | None:
     return None
 
 
-def take_byline(tree: HtmlElement, body: list[str], author: str | None
-                ) -> tuple[str | None, list[str]]:
+def take_byline(tree: HtmlElement, body: list[str], named: str | None,
+                declared: str | None) -> tuple[str | None, list[str]]:
     """Return (author, body) with the byline that closes many Vietnamese articles taken out
-    of the body: a labelled line ("Bài, ảnh: Hoàng Anh", "Theo TTXVN") or a bold or
-    right-aligned name ("Thu Chung") among the last paragraphs."""
-    start = max(0, len(body) - BYLINE_WINDOW)
-    for index in range(len(body) - 1, start - 1, -1):
-        line = body[index]
-        if author is not None:
-            if clean_author(line) == author:
-                return author, body[:index] + body[index + 1:]
-            continue
-        if len(line) <= MAX_BYLINE_CHARS and (BYLINE_LABEL.match(line) or
-                                              emphasised(tree, line)):
-            name = clean_author(line)
-            if name and looks_like_name(name):
-                return name, body[:index] + body[index + 1:]
-    return author, body
+    of the body. The author is the one a byline element names (`named`), else a labelled
+    line among the last paragraphs ("Bài, ảnh: Hoàng Anh", "Theo TTXVN"), else the one the
+    page declares in JSON-LD or <meta> (`declared`), else a short bold or right-aligned name
+    there ("Thu Chung"). A body line that only repeats the author goes."""
+    window = range(len(body) - 1, max(0, len(body) - BYLINE_WINDOW) - 1, -1)
+    candidates = [(index, clean_author(body[index])) for index in window
+                  if len(body[index]) <= MAX_BYLINE_CHARS]
+    labelled = [(index, name) for index, name in candidates
+                if name and looks_like_name(name) and BYLINE_LABEL.match(body[index])]
+    emphasised_names = [(index, name) for index, name in candidates
+                        if name and looks_like_name(name) and
+                        max(map(len, map(str.split, re.split(r"\s[-–,]\s|/", name))))
+                        <= MAX_BARE_BYLINE_WORDS and
+                        emphasised(tree, body[index])]
+    author = named or next((name for _, name in labelled), None) or declared or \
+        next((name for _, name in emphasised_names), None)
+    index = next((index for index, name in candidates if name == author), None)
+    return author, body if index is None else body[:index] + body[index + 1:]
 
 
 def declared_author(tree: HtmlElement) -> str | None:
     """Return the JSON-LD author, else <meta name=author>, when it names a person rather
-    than the publisher ("VnExpress", "Sở Tài nguyên và Môi trường tỉnh Bắc Giang")."""
+    than the publisher ("VnExpress", "FPT Online", "Sở Tài nguyên và Môi trường tỉnh X")."""
     name = clean_author(json_ld_author(tree) or meta_content(tree, AUTHOR_META))
-    return name if name and looks_like_name(name) and " " in name else None
+    if not name or " " not in name or not looks_like_name(name):
+        return None
+    return None if PUBLISHER_WORDS.search(name) else name
 
 
 def json_ld_author(tree: HtmlElement) -> str:

@@ -199,3 +199,20 @@ def test_a_layout_table_keeps_its_paragraphs_apart() -> None:
                 "</tr></table>")
     article = extract_article(html, "https://x.vn/a.html", now=NOW)
     assert article is not None and len(article.paragraphs) == 3
+
+
+def test_a_bold_closing_subheading_is_not_taken_for_the_byline() -> None:
+    html = page("<meta name='author' content='Ryan Reed'>",
+                f"<article><h1>The Doobie Brothers announce a 50th anniversary tour</h1>{BODY}"
+                "<p><strong>The Doobie Brothers Tour Dates</strong></p></article>")
+    article = extract_article(html, "https://x.com/a.html", now=NOW)
+    assert article is not None and article.author == "Ryan Reed"
+    assert article.paragraphs[-1] == "The Doobie Brothers Tour Dates"
+
+
+def test_a_publisher_named_in_meta_gives_way_to_the_closing_byline() -> None:
+    html = page("<meta name='author' content='FPT Online'>",
+                f"<article><h1>Khánh Ly đến viếng mộ Trịnh Công Sơn</h1>{BODY}"
+                "<p style='text-align:right'><strong>Tâm Giao</strong></p></article>")
+    article = extract_article(html, "https://x.vn/a.html", now=NOW)
+    assert article is not None and article.author == "Tâm Giao"
