@@ -403,7 +403,7 @@ def take_byline(tree: HtmlElement, body: list[str], named: str | None,
                         emphasised(tree, body[index])]
     author = named or next((name for _, name in labelled), None) or declared or \
         next((name for _, name in emphasised_names), None)
-    index = next((index for index, name in candidates if name == author), None)
+    index = next((index for index, name in candidates if author and name == author), None)
     return author, body if index is None else body[:index] + body[index + 1:]
 
 

@@ -208,9 +208,12 @@ def test_a_layout_table_keeps_its_paragraphs_apart() -> None:
     # A publisher in <meta> gives way to the closing byline, which leaves the body.
     ("FPT Online", "<p style='text-align:right'><strong>Tâm Giao</strong></p>", "Tâm Giao",
      "Đoàn yêu cầu khắc phục ngay các tồn tại và báo cáo kết quả về Sở trước cuối tháng."),
+    # No author anywhere: a short closing line that names nobody stays.
+    ("Sở Tài nguyên và Môi trường", "<p>Có 36 mỏ được kiểm tra.</p>", None,
+     "Có 36 mỏ được kiểm tra."),
 ])
-def test_meta_authors_and_closing_bylines(meta_author: str, tail: str, author: str, last: str
-                                          ) -> None:
+def test_meta_authors_and_closing_bylines(meta_author: str, tail: str, author: str | None,
+                                          last: str) -> None:
     html = page(f"<meta name='author' content='{meta_author}'>",
                 f"<article><h1>Kiểm tra hoạt động khai thác đá</h1>{BODY}{tail}</article>")
     article = extract_article(html, "https://x.vn/a.html", now=NOW)
