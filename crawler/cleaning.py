@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 
 from crawler.article import normalise_text
+from crawler.dates import is_date_line
 
 # Lines that are never article text, compared after normalise_text() and casefold().
 BOILERPLATE_LINES = frozenset(line.casefold() for line in (
@@ -34,19 +35,33 @@ BOILERPLATE_PATTERNS = tuple(re.compile(pattern, re.IGNORECASE) for pattern in (
     r"^(bản quyền|copyright|©)",
     r"^(chủ đề|từ khóa|từ khoá|tags?)\s*:?\s+[^.!?]{1,100}$",  # tag lines, not sentences
     r"^theo dõi .{1,60} trên google news$",
+    r"^>+\s*(xem tiếp|xem thêm|đọc thêm|mời xem)\b",        # ">> Xem tiếp: …"
+    r"^chia sẻ\b.{0,80}\btại đây\.?$",                    # "Chia sẻ ảnh của bạn tại đây"
     r"^(nguồn|source)\s*:\s*\S+\.(vn|com|net)\S*$",
+    r"^nguồn( tin)?\s*:\s*[^.!?]{1,80}$",                 # NukeViet "Nguồn tin: Sở TN&MT"
+    r"^lượt xem\s*:?\s*[\d.,]+$",
     r"^(in|print|email|facebook|zalo|twitter)(\s*[|·]\s*(in|print|email|facebook|zalo|twitter))+$",
 ))
 
+# Class or id words of boxes that hold other articles (their titles and dates) or the
+# page's frame: a date or byline found inside one is not the article's.
+STORY_BOX_WORDS = (
+    r"related|relate|lien-?quan|tinlienquan|tin-?khac|other-?news|more-?news|read-?more|"
+    r"doc-?them|other|others|tin-?noi-?bat|noi-?bat|most-?read|doc-?nhieu|xem-?nhieu|"
+    r"comments?|binh-?luan|advert\w*|ads|adv|banner|quang-?cao|qc|sidebar|footer|header|"
+    r"menu|navbar|nav|widget|popup|modal|newsletter|subscribe|marquee|headlines|"
+    # Old CMSs glue words together: "newsother", "othernews", "hotNews", "znews_rightcol".
+    r"newsother|othernews|hot-?news|newshot\w*|right-?col|side-?col|phan-?hoi\w*|y-?kien|sub-?menu"
+).replace("-?", "[-_]?")  # "other_news" as well as "other-news"
+# Words of the article's own toolbars: share and print links, font-size tools, tags. Not
+# text, but a date line often sits in the same bar.
+TOOL_WORDS = (
+    r"share|social|sharing|print|font-?size|text-?size|fontsize|breadcrumbs?|tags?|keywords?"
+).replace("-?", "[-_]?")
+STORY_BOX_CLASS = re.compile(rf"(^|[\s_-])({STORY_BOX_WORDS})($|[\s_-])", re.IGNORECASE)
 # Elements whose class or id has one of these words are boxes around the article, not it.
-NOISE_CLASS = re.compile(
-    r"(^|[\s_-])(related|relate|lien-?quan|tinlienquan|tin-?khac|other-?news|more-?news|"
-    r"read-?more|doc-?them|tin-?noi-?bat|noi-?bat|most-?read|doc-?nhieu|xem-?nhieu|"
-    r"comments?|binh-?luan|share|social|sharing|print|font-?size|text-?size|fontsize|"
-    r"breadcrumbs?|tags?|keywords?|advert\w*|ads|adv|banner|quang-?cao|qc|sidebar|"
-    r"footer|header|menu|navbar|nav|widget|popup|modal|newsletter|subscribe)($|[\s_-])",
-    re.IGNORECASE,
-)
+NOISE_CLASS = re.compile(rf"(^|[\s_-])({STORY_BOX_WORDS}|{TOOL_WORDS})($|[\s_-])",
+                         re.IGNORECASE)
 
 
 def is_boilerplate_line(line: str) -> bool:
@@ -55,7 +70,8 @@ def is_boilerplate_line(line: str) -> bool:
     if not text:
         return True
     folded = text.casefold()
-    return folded in BOILERPLATE_LINES or any(p.search(text) for p in BOILERPLATE_PATTERNS)
+    return folded in BOILERPLATE_LINES or any(p.search(text) for p in BOILERPLATE_PATTERNS) \
+        or is_date_line(text)
 
 
 def clean_paragraphs(paragraphs: Iterable[str], *, title: str, lead: str = "") -> list[str]:

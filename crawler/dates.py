@@ -3,7 +3,8 @@
 The text is folded (lower case, no diacritics) so that "Thứ Năm", "THỨ NĂM" and
 "Thu nam" look alike; regexes then pick out the date, time and offset parts, and
 python-dateutil builds the datetime from a canonical ISO string, which rejects
-impossible dates.  Day-first always: Vietnam never writes month-first.
+impossible dates.  Day-first, unless the caller says the page writes month-first (forum
+software such as vBulletin prints "03-08-2011" for 8 March): see `writes_month_first`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ MIN_YEAR = 1900
 MAX_YEAR = 2100
 # A bare "20/8" with no cue word or time is trusted only as a whole short element.
 SHORT_TEXT = 20
+# A date line is short: "Cập nhật lúc: 10:30, Thứ Tư, 12/06/2024 (GMT+7)".
+DATE_LINE_CHARS = 60
 # A time further than this from a date (in characters) does not belong to it.
 MAX_GAP = 40
 # How many years back a year-less date may go to find a valid, non-future date (29/2).
@@ -64,6 +67,17 @@ _ISO_RE = re.compile(
 )
 _DMY_RE = re.compile(
     r"(?<![\d/.])(?P<d>\d{1,2})(?P<sep>[/.\-])(?P<m>\d{1,2})(?P=sep)(?P<y>\d{4})(?![\d/])", re.ASCII
+)
+# "24/12/12 11:05 tối": a two-digit year, trusted only with a cue word or a time.
+_DMY_SHORT_RE = re.compile(
+    r"(?<![\d/.\-])(?P<d>\d{1,2})(?P<sep>[/.\-])(?P<m>\d{1,2})(?P=sep)(?P<y>\d{2})(?![\d/.\-])",
+    re.ASCII,
+)
+# Years written with two digits are this century's unless that puts them past next year.
+TWO_DIGIT_YEAR_PIVOT = 1
+# A day in a URL path: "/2024/03/15/", "/2024-03-15-", "/20240315".
+_URL_DATE_RE = re.compile(
+    r"/(?P<y>(?:19|20)\d{2})(?P<sep>[/-]?)(?P<m>[01]\d)(?P=sep)(?P<d>[0-3]\d)(?=[/\-_.]|$)"
 )
 # Year-less "20/8": not "24/24h", "01/NQ-CP", "12/2019/NĐ-CP" or "1/2.5".
 _DM_RE = re.compile(r"(?<![\d/.\-:])(?P<d>\d{1,2})/(?P<m>\d{1,2})(?![\d/%a-z]|[.,]\d)", re.ASCII)
@@ -150,6 +164,8 @@ class _Candidate:
     needs_cue: bool = False
     clock: _Clock | None = None
     offset: tzinfo | None = None
+    numeric: bool = False  # "d/m/y" digits, which a month-first page writes "m/d/y"
+    short_year: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,24 +178,64 @@ class _Context:
     clock_starts: list[int] = field(default_factory=list)
     clock_ends: list[int] = field(default_factory=list)
     is_short: bool = False
+    month_first: bool = False
 
 
-def parse_date(text: str, *, now: datetime, year_hint: int | None = None) -> PageDate | None:
-    """Return the first date expressed in `text` (which may contain other words), or None."""
+def parse_date(text: str, *, now: datetime, year_hint: int | None = None,
+               month_first: bool = False) -> PageDate | None:
+    """Return the first date expressed in `text` (which may contain other words), or None.
+    `month_first` reads numeric "03-08-2011" as 8 March (only when the page says so)."""
     if not isinstance(text, str) or not text.strip():
         return None
-    ctx = _context(_fold(text), _to_vn(now), _valid_year(year_hint))
+    ctx = _context(_fold(text), _to_vn(now), _valid_year(year_hint), month_first)
     found = [hit for hit in (_first_absolute(ctx), _first_relative(ctx)) if hit]
     if not found:
         return None
     return min(found, key=lambda hit: hit[0])[1]
 
 
-def _context(folded: str, now: datetime, year_hint: int | None) -> _Context:
+def is_date_line(text: str) -> bool:
+    """True when `text` is a date line and nothing more ("Thứ Sáu, 14/02/2025, 16:40",
+    "Cập nhật: 09:12 - 10/08/2024"): page furniture when it turns up in a body."""
+    folded = _fold(text)
+    dates = len(_DMY_RE.findall(folded)) + len(_ISO_RE.findall(folded))
+    if len(folded) > DATE_LINE_CHARS or dates != 1:  # "01/01/2024 | 31/12/2024" is data
+        return False
+    rest = folded
+    for regex in (_ISO_RE, _DMY_RE, _COLON_CLOCK_RE, _WORD_CLOCK_RE):
+        rest = regex.sub(" ", rest)
+    return bool(_LABEL_RE.fullmatch(rest))
+
+
+def date_in_url(url: str) -> PageDate | None:
+    """Return the day an article URL carries ("/2024/03/15/", "-20240315-"), or None.
+    A month alone ("/2012/12/") says too little."""
+    match = _URL_DATE_RE.search(url)
+    if not match:
+        return None
+    value = _build(int(match["y"]), int(match["m"]), int(match["d"]), None, None)
+    return PageDate(value, False) if value else None
+
+
+def _context(folded: str, now: datetime, year_hint: int | None,
+             month_first: bool = False) -> _Context:
     """Return the parsing context of a folded text: its times of day, now and the hint."""
     clocks = _clocks(folded)
     return _Context(folded, clocks, now, year_hint, [clock.start for clock in clocks],
-                    [clock.end for clock in clocks], len(folded.strip()) <= SHORT_TEXT)
+                    [clock.end for clock in clocks], len(folded.strip()) <= SHORT_TEXT,
+                    month_first)
+
+
+def writes_month_first(text: str) -> bool:
+    """True when the numeric dates in a page's text can only be month-first: some read
+    "12-27-2012" (no 27th month) and none reads "27-12-2012". Vietnamese sites never do
+    this; forum software set to US English does, on every date of the page."""
+    month_first = day_first = False
+    for match in _DMY_RE.finditer(_fold(text)):
+        first, second = int(match["d"]), int(match["m"])
+        month_first |= first <= 12 < second <= 31
+        day_first |= second <= 12 < first <= 31
+    return month_first and not day_first
 
 
 def parse_machine_date(text: str | None) -> datetime | None:
@@ -267,6 +323,8 @@ def _apply_period(hour: int, period: str | None) -> int:
         return hour + 12
     if period == "dem" and 6 <= hour < 12:  # "11 giờ đêm" is 23:00, "2 giờ đêm" is 02:00
         return hour + 12
+    if period == "dem" and hour == 12:  # "12 giờ đêm" is midnight
+        return 0
     return hour
 
 
@@ -302,8 +360,8 @@ def _tail_offset(folded: str, end: int) -> tzinfo | None:
 def _candidates(folded: str) -> list[_Candidate]:
     """Return every date-looking span in the folded text, in order of position."""
     found = [
-        *_iso_candidates(folded), *_dmy_candidates(folded), *_dm_candidates(folded),
-        *_worded_candidates(folded), *_month_first_candidates(folded),
+        *_iso_candidates(folded), *_dmy_candidates(folded), *_dmy_short_candidates(folded),
+        *_dm_candidates(folded), *_worded_candidates(folded), *_month_first_candidates(folded),
     ]
     return sorted(found, key=lambda cand: (cand.start, -cand.end))
 
@@ -338,7 +396,15 @@ def _dmy_candidates(folded: str) -> Iterator[_Candidate]:
     """Yield day-first numeric dates: "28/12/2023", "28-12-2023", "28.12.2023"."""
     for match in _DMY_RE.finditer(folded):
         yield _Candidate(match.start(), match.end(), int(match["d"]), int(match["m"]),
-                         int(match["y"]))
+                         int(match["y"]), numeric=True)
+
+
+def _dmy_short_candidates(folded: str) -> Iterator[_Candidate]:
+    """Yield day-first dates with a two-digit year ("24/12/12"); they need a cue or a time."""
+    for match in _DMY_SHORT_RE.finditer(folded):
+        yield _Candidate(match.start(), match.end(), int(match["d"]), int(match["m"]),
+                         2000 + int(match["y"]), needs_cue=True, numeric=True,
+                         short_year=True)
 
 
 def _dm_candidates(folded: str) -> Iterator[_Candidate]:
@@ -390,10 +456,15 @@ def _resolve(cand: _Candidate, ctx: _Context) -> PageDate | None:
         return None
     tail = max(cand.end, clock.end if clock else 0)
     offset = cand.offset or _tail_offset(ctx.folded, tail)
-    if cand.year is not None:
-        value = _build(cand.year, cand.month, cand.day, clock, offset)
+    day, month = (cand.month, cand.day) if cand.numeric and ctx.month_first else \
+        (cand.day, cand.month)
+    year = cand.year
+    if cand.short_year and year is not None and year > ctx.now.year + TWO_DIGIT_YEAR_PIVOT:
+        year -= 100
+    if year is not None:
+        value = _build(year, month, day, clock, offset)
     else:
-        value = _yearless(cand.month, cand.day, clock, offset, ctx)
+        value = _yearless(month, day, clock, offset, ctx)
     return PageDate(value, clock is not None) if value else None
 
 
@@ -417,7 +488,8 @@ def _yearless(month: int, day: int, clock: _Clock | None, offset: tzinfo | None,
     if ctx.year_hint is not None:
         return _build(ctx.year_hint, month, day, clock, offset)
     limit = ctx.now + timedelta(days=1)
-    for year in range(ctx.now.year, ctx.now.year - YEARLESS_LOOKBACK, -1):
+    # From next year: on 31/12, "01/01" is tomorrow.
+    for year in range(ctx.now.year + 1, ctx.now.year - YEARLESS_LOOKBACK, -1):
         value = _build(year, month, day, clock, offset)
         if value is not None and value <= limit:
             return value

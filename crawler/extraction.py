@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import cache
+from urllib.parse import urlsplit
 
 import trafilatura
 from htmldate import find_date as find_date_htmldate
@@ -21,8 +22,8 @@ from lxml.html import HtmlElement
 
 from crawler.article import Article, normalise_text
 from crawler.blocks import better_body, element_text
-from crawler.cleaning import NOISE_CLASS, clean_paragraphs
-from crawler.dates import PageDate, parse_date
+from crawler.cleaning import NOISE_CLASS, STORY_BOX_CLASS, clean_paragraphs
+from crawler.dates import VN_TZ, PageDate, date_in_url, parse_date, writes_month_first
 from crawler.registry import Selectors, Source
 from crawler.urls import canonical_url, same_site
 
@@ -30,10 +31,36 @@ from crawler.urls import canonical_url, same_site
 TITLE_SELECTORS = ("h1[class*=title]", "article h1", "main h1", "h1")
 MIN_TITLE_CHARS = 10
 MAX_LEAD_CHARS = 1000
-LEAD_CLASS = re.compile(r"(^|[\s_-])(sapo|lead|summary|chapeau|intro|desc|description|"
+HEADLINE_TAGS = ("h1", "h2", "h3")
+# Host labels that name no site ("news.zing.vn" is Zing's).
+HOST_WORDS = frozenset({"www", "news", "tin-tuc", "online"})
+# What separates a headline from the site name in <title>: "Headline - Site", "Headline | Site".
+SITE_SUFFIX = re.compile(r"\s*[-|–—:»·]\s")
+LEAD_CLASS = re.compile(r"(^|[\s_-])(sapo|lead|summary|chapeau|intro|desc|description|hometext|"
                         r"short-?desc|tom-?tat)($|[\s_-])", re.IGNORECASE)
 DATE_CLASS = re.compile(r"(date|time|publish|ngay|thoi-?gian|posted|meta)", re.IGNORECASE)
 ANY_CLASS = re.compile("")
+# A box named for the article's date or author is its meta bar, even when the name also
+# mentions comments ("article_author_date_comment_container").
+META_BAR_CLASS = re.compile(r"(date|author|byline|posted|publish|tac-?gia|ngay-?dang)",
+                            re.IGNORECASE)
+# Words that open a byline: "Theo", "Tác giả bài viết:", "Bài, ảnh:", "Tin:", "Viết bởi".
+BYLINE_LABEL = re.compile(
+    r"^(theo|tác giả(?: bài viết)?|người viết|viết bởi|bài và ảnh|bài,? ảnh|tin,? ảnh|tin|"
+    r"bài|ảnh|by)(\s*:\s*|\s+)", re.IGNORECASE)
+MAX_BYLINE_CHARS = 60
+# How many of the body's last paragraphs may hold the byline (captions can follow it).
+BYLINE_WINDOW = 4
+# A bold line with no "Theo"/"Bài, ảnh" label is a name only when each of its names is
+# short ("Quang Phong - Tùng Nguyên"; not a subheading such as "The Doobie Brothers Tour
+# Dates").
+MAX_BARE_BYLINE_WORDS = 4
+# Words of a publisher's name, never a person's.
+PUBLISHER_WORDS = re.compile(
+    r"\b(online|news|corp|media|group|jsc|báo|tạp chí|đài|sở|bộ|cổng|trung tâm|công ty|ban)\b",
+    re.IGNORECASE)
+# "Tâm Giao Ảnh: Cao Trung Hiếu": the photographer's credit after the author's name.
+PHOTO_CREDIT = re.compile(r"\s*(ảnh|photo)\s*:.*$", re.IGNORECASE)
 AUTHOR_CLASS = re.compile(r"(author|tac-?gia|byline|writer|signature)", re.IGNORECASE)
 DATE_META = (
     "meta[property='article:published_time']", "meta[itemprop='datePublished']",
@@ -48,6 +75,7 @@ CAPTIONS = ("figcaption, .caption, .image-caption, .PhotoCMS_Caption, .fig-capti
 STRIP_TAGS = ("script", "style", "noscript", "iframe", "form > input", "svg", "button")
 VIETNAMESE_LETTERS = frozenset("ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
 TEXT_BLOCKS = ("p", "head", "item", "quote", "row")
+LAYOUT_BLOCKS = ("p", "div", "h1", "h2", "h3", "table", "ul")
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
@@ -59,16 +87,17 @@ def extract_article(html: str, url: str, *, source: Source | None = None, now: d
         return None
     selectors = source.selectors if source else None
     title_el = find_title(tree, selectors.title if selectors else "")
-    title = element_text(title_el) if title_el is not None else meta_content(
-        tree, ("meta[property='og:title']",)) or normalise_text(tree.findtext(".//title") or "")
+    title = element_text(title_el) if title_el is not None else declared_title(tree, url)
     lead_el = find_lead(tree, selectors.lead if selectors else "", title_el)
     lead = element_text(lead_el) if lead_el is not None else ""
     published = find_date(tree, html, selectors.date if selectors else "", title_el, now,
-                          date_hint)
+                          date_hint) or fallback_date(url, date_hint)
     author = find_author(tree, selectors.author if selectors else "")
+    declared = declared_author(tree)
     paragraphs = body_paragraphs(tree, selectors, url, drop=(title_el, lead_el))
     lead, paragraphs = split_lead(lead, paragraphs)
     body = clean_paragraphs(paragraphs, title=title, lead=lead)
+    author, body = take_byline(tree, body, author, declared)
     if not title or not body:
         return None
     return Article(
@@ -125,15 +154,61 @@ def page_canonical_url(tree: HtmlElement, url: str) -> str:
 # --- metadata ---------------------------------------------------------------------------
 
 def find_title(tree: HtmlElement, selector: str) -> HtmlElement | None:
-    """Return the headline element: the registry's, else the first h1 with words in it
-    (pages often wrap their logo in an empty h1)."""
+    """Return the headline element: the registry's; else the first heading the page's
+    <title> or og:title names (a logo or section name may sit in an h1 of its own);
+    else the first h1 with words in it (pages often wrap their logo in an empty h1)."""
     if selector:
         return select_first(tree, (selector,))
+    named = [title.casefold() for title in title_tags(tree)]
+    for level in HEADLINE_TAGS:
+        for element in tree.iter(level):
+            if names_headline(named, element_text(element)):
+                return element
     for generic in TITLE_SELECTORS:
         for element in tree.cssselect(generic):
             if len(element_text(element)) >= MIN_TITLE_CHARS:
                 return element
     return None
+
+
+def declared_title(tree: HtmlElement, url: str) -> str:
+    """Return og:title, else <title>, without the site name the page appends to it: a page
+    with no headline element still has one."""
+    site = meta_content(tree, ("meta[property='og:site_name']",))
+    return strip_site_name(next(iter(title_tags(tree)), ""), site, url)
+
+
+def strip_site_name(title: str, site: str, url: str) -> str:
+    """Return `title` without a trailing " | anything" and without a trailing " - Site"
+    that names the site (its og:site_name, or its host's name: "Zing News" on zing.vn)."""
+    title = title.split(" | ")[0].strip()
+    head, sep, tail = title.rpartition(" - ")
+    labels = [label for label in (urlsplit(url).hostname or "").split(".")
+              if len(label) > 3 and label not in HOST_WORDS]
+    folded_tail = re.sub(r"\W", "", tail.casefold())
+    named_by_meta = bool(site) and (tail.casefold() in site.casefold() or
+                                    site.casefold() in tail.casefold())
+    named_by_host = any(label in folded_tail or folded_tail in label for label in labels)
+    names_site = bool(sep and folded_tail) and (named_by_meta or named_by_host)
+    return head.strip() if names_site and len(head) >= MIN_TITLE_CHARS else title
+
+
+def title_tags(tree: HtmlElement) -> list[str]:
+    """Return the page's own names for itself: og:title, then the <title> text."""
+    titles = [meta_content(tree, ("meta[property='og:title']",))]
+    titles += [element_text(element) for element in tree.iter("title")][:1]
+    return [title for title in titles if title]
+
+
+def names_headline(titles: list[str], text: str) -> bool:
+    """True when a heading's text is one of the page titles, or begins one and what follows
+    is a site-name suffix ("Headline - Zing News | Xã hội")."""
+    text = text.casefold().rstrip(" .")
+    if len(text) < MIN_TITLE_CHARS:
+        return False
+    return any(title == text or (title.startswith(text) and
+                                 SITE_SUFFIX.match(title[len(text):]))
+               for title in titles)
 
 
 def find_lead(tree: HtmlElement, selector: str, title_el: HtmlElement | None
@@ -156,18 +231,19 @@ def classed(elements: Iterator[HtmlElement], pattern: re.Pattern[str],
             yield element
 
 
-def near_title(tree: HtmlElement, title_el: HtmlElement | None, pattern: re.Pattern[str]
-               ) -> Iterator[HtmlElement]:
+def near_title(tree: HtmlElement, title_el: HtmlElement | None, pattern: re.Pattern[str],
+               beside_only: bool = False) -> Iterator[HtmlElement]:
     """Yield `pattern`-classed elements closest to the title first: in its parent, then
-    grandparent (up to four levels), then anywhere after it. That is where a page puts
-    the article's own date and byline; related boxes come later."""
+    grandparent (up to four levels), then anywhere after it (unless `beside_only`). That is
+    where a page puts the article's own date and byline; related boxes come later."""
     scope = title_el
     for _ in range(4):
         scope = scope.getparent() if scope is not None else None
-        if scope is None:
+        if scope is None or scope.tag in ("body", "html"):
             break
         yield from classed(scope.iter(), pattern, scope)
-    yield from classed(following(tree, title_el), pattern)
+    if not beside_only:
+        yield from classed(following(tree, title_el), pattern)
 
 
 def marks(element: HtmlElement) -> str:
@@ -191,12 +267,19 @@ def find_date(tree: HtmlElement, html: str, selector: str, title_el: HtmlElement
               now: datetime, date_hint: datetime | None) -> PageDate | None:
     """Return the article's own publication date.
 
-    Order: the registry's date element; a <time datetime> or publication <meta> with a time
-    of day; the date-classed element nearest the title (the article's, not a related
-    box's); a <meta> with the day only; last, htmldate's guess. A date without a year takes
-    it from the feed/sitemap hint or from the page's other dates, else the crawl date's.
+    Order: the registry's date element; a date with its time shown in a date-classed
+    element beside the title (what readers see); a <time datetime> or publication <meta>
+    with a time of day; the date-classed element nearest the title (the article's, not a
+    related box's); a <meta> with the day only. A page that shows no date of its own gets
+    none here (htmldate's guess would be a sidebar's date; see fallback_date). A date
+    without a year takes it from the feed/sitemap hint or from the page's other dates, else
+    the crawl date's. Numeric dates are day-first unless the page's own dates can only be
+    month-first.
     """
     page_guess = cache(lambda: htmldate_guess(html))
+
+    def read(text: str) -> PageDate | None:
+        return parse_date(text, now=now, year_hint=year_hint(), month_first=month_first)
 
     def year_hint() -> int | None:
         if date_hint is not None:
@@ -204,34 +287,61 @@ def find_date(tree: HtmlElement, html: str, selector: str, title_el: HtmlElement
         guess = page_guess()
         return int(guess[:4]) if guess[:4].isdigit() else None
 
+    month_first = writes_month_first(element_text(tree))
     element = select_first(tree, (selector,)) if selector else None
-    if element is not None and (found := parse_date(element_text(element), now=now,
-                                                    year_hint=year_hint())):
+    if element is not None and (found := read(element_text(element))):
         return found
+    beside = visible_date(tree, title_el, read, beside_title=True)
+    if beside is not None and beside.has_time:
+        return beside
     machine = machine_readable_date(tree, now)
     if machine is not None and machine.has_time:
         return machine
-    visible = visible_date(tree, title_el, now, year_hint)
+    visible = beside or visible_date(tree, title_el, read, beside_title=False)
     # A <meta> with the day only loses to the visible date of that day with its time.
     if visible is not None and (machine is None or visible.value.date() == machine.value.date()):
         return visible
-    if machine is not None:
-        return machine
-    guess = page_guess()
-    return parse_date(guess, now=now) if guess else None
+    return machine
 
 
-def visible_date(tree: HtmlElement, title_el: HtmlElement | None, now: datetime,
-                 year_hint: Callable[[], int | None]) -> PageDate | None:
+def fallback_date(url: str, date_hint: datetime | None) -> PageDate | None:
+    """Return the date the publisher gave elsewhere for a page that shows none: the feed's or
+    sitemap's, else the day in the article's URL."""
+    if date_hint is not None:
+        local = date_hint.astimezone(VN_TZ)
+        return PageDate(local, has_time=(local.hour, local.minute) != (0, 0))
+    return date_in_url(url)
+
+
+def visible_date(tree: HtmlElement, title_el: HtmlElement | None,
+                 read: Callable[[str], PageDate | None], beside_title: bool) -> PageDate | None:
     """Return the first date shown in a date-classed element near the title, else in any
-    short element beside it (many CMSs give the date line no telling class)."""
-    for pattern, longest in ((DATE_CLASS, 120), (ANY_CLASS, 60)):
-        for element in near_title(tree, title_el, pattern):
+    short element beside it (many CMSs give the date line no telling class). With
+    `beside_title`, look only in the title's own boxes and only at date-classed elements."""
+    passes = ((DATE_CLASS, 120),) if beside_title else ((DATE_CLASS, 120), (ANY_CLASS, 60))
+    for pattern, longest in passes:
+        for element in near_title(tree, title_el, pattern, beside_title):
+            # A linked date belongs to the article the link opens; an unclassed heading or
+            # line with a link in it is another story's teaser.
+            if in_teaser(element) or (pattern is ANY_CLASS and teaser(element)):
+                continue
             text = element_text(element)
-            if 4 <= len(text) <= longest and (found := parse_date(text, now=now,
-                                                                  year_hint=year_hint())):
+            if 4 <= len(text) <= longest and (found := read(text)):
                 return found
     return None
+
+
+def in_teaser(element: HtmlElement) -> bool:
+    """True when the element sits in a link or heading that says more than it does: a
+    headline with its date ("Vẻ đẹp tân Hoa hậu (20/12)"), not a date line that merely
+    links somewhere."""
+    holder = next(element.iterancestors("a", "h2", "h3", "h4", "h5", "h6"), None)
+    return holder is not None and len(element_text(holder)) > len(element_text(element)) + 15
+
+
+def teaser(element: HtmlElement) -> bool:
+    """True for a heading or a line holding a link: how pages list other articles."""
+    return element.tag in ("h2", "h3", "h4", "h5", "h6") or bool(element.cssselect("a[href]"))
 
 
 def machine_readable_date(tree: HtmlElement, now: datetime) -> PageDate | None:
@@ -245,11 +355,14 @@ def machine_readable_date(tree: HtmlElement, now: datetime) -> PageDate | None:
 
 def inside_noise(element: HtmlElement, scope: HtmlElement | None = None) -> bool:
     """True when the element sits in a related-news box, sidebar, footer or the like
-    (looking no higher than `scope`)."""
+    (looking no higher than `scope`). Share and print bars do not count: the article's own
+    date line often sits in one."""
     for ancestor in element.iterancestors():
         if ancestor is scope:
             return False
-        if NOISE_CLASS.search(marks(ancestor)) or ancestor.tag in ("aside", "footer", "nav"):
+        names = marks(ancestor)
+        story_box = STORY_BOX_CLASS.search(names) and not META_BAR_CLASS.search(names)
+        if story_box or ancestor.tag in ("aside", "footer", "nav"):
             return True
     return False
 
@@ -261,20 +374,85 @@ def htmldate_guess(html: str) -> str:
 
 
 def find_author(tree: HtmlElement, selector: str) -> str | None:
-    """Return the author the page names: the registry's element, a byline, or <meta>."""
+    """Return the author a byline element names: the registry's, else one marked as the
+    author (itemprop, or a class such as "author" or "tac-gia")."""
     if selector:
         element = select_first(tree, (selector,))
         return clean_author(element_text(element)) if element is not None else None
-    for element in classed(tree.iter(), AUTHOR_CLASS):
+    marked = (element for element in tree.cssselect("[itemprop=author]")
+              if not inside_noise(element))
+    for element in (*marked, *classed(tree.iter(), AUTHOR_CLASS)):
         if author := clean_author(element_text(element)):
             return author
-    return clean_author(meta_content(tree, AUTHOR_META))
+    return None
+
+
+def take_byline(tree: HtmlElement, body: list[str], named: str | None,
+                declared: str | None) -> tuple[str | None, list[str]]:
+    """Return (author, body) with the byline that closes many Vietnamese articles taken out
+    of the body. The author is the one a byline element names (`named`), else a labelled
+    line among the last paragraphs ("Bài, ảnh: Hoàng Anh", "Theo TTXVN"), else the one the
+    page declares in JSON-LD or <meta> (`declared`), else a short bold or right-aligned name
+    there ("Thu Chung"). A body line that only repeats the author goes."""
+    window = range(len(body) - 1, max(0, len(body) - BYLINE_WINDOW) - 1, -1)
+    candidates = [(index, clean_author(body[index])) for index in window
+                  if len(body[index]) <= MAX_BYLINE_CHARS]
+    labelled = [(index, name) for index, name in candidates
+                if name and looks_like_name(name) and BYLINE_LABEL.match(body[index])]
+    emphasised_names = [(index, name) for index, name in candidates
+                        if name and looks_like_name(name) and
+                        max(map(len, map(str.split, re.split(r"\s[-–,]\s|/", name))))
+                        <= MAX_BARE_BYLINE_WORDS and
+                        emphasised(tree, body[index])]
+    author = named or next((name for _, name in labelled), None) or declared or \
+        next((name for _, name in emphasised_names), None)
+    index = next((index for index, name in candidates if author and name == author), None)
+    return author, body if index is None else body[:index] + body[index + 1:]
+
+
+def declared_author(tree: HtmlElement) -> str | None:
+    """Return the JSON-LD author, else <meta name=author>, when it names a person rather
+    than the publisher ("VnExpress", "FPT Online", "Sở Tài nguyên và Môi trường tỉnh X")."""
+    name = clean_author(json_ld_author(tree) or meta_content(tree, AUTHOR_META))
+    if not name or " " not in name or not looks_like_name(name):
+        return None
+    return None if PUBLISHER_WORDS.search(name) else name
+
+
+def json_ld_author(tree: HtmlElement) -> str:
+    """Return the author's name a JSON-LD block gives ("author": {"name": ...}), or ''."""
+    for script in tree.cssselect("script[type='application/ld+json']"):
+        found = re.search(r'"author"\s*:\s*\[?\s*\{[^{}]*?"name"\s*:\s*"([^"]{2,60})"',
+                          script.text or "")
+        if found:
+            return found.group(1)
+    return ""
+
+
+def emphasised(tree: HtmlElement, text: str) -> bool:
+    """True when the page prints `text` as a paragraph aligned right or all in bold."""
+    bare = re.sub(r"\s+", "", text)
+    for element in tree.iter("p", "div"):
+        if re.sub(r"\s+", "", element_text(element)) != bare:
+            continue
+        bold = "".join("".join(b.itertext()) for b in element.iter("strong", "b"))
+        layout = f"{element.get('style', '')} {element.get('align', '')}".lower()
+        if re.sub(r"\s+", "", bold) == bare or "right" in layout:
+            return True
+    return False
+
+
+def looks_like_name(text: str) -> bool:
+    """True for a short run of capitalised words: 'Thu Chung', 'NGỌC HÀ', 'Nhóm PV'."""
+    words = [word for word in re.split(r"[\s/()\-–,&]+", text) if word]
+    return 0 < len(words) <= 8 and all(word[0].isupper() for word in words)
 
 
 def clean_author(text: str) -> str | None:
-    """Return a person's name from a byline ('Theo Thu Hà', 'Tác giả: Thu Hà')."""
-    text = re.sub(r"^(theo|tác giả|bài và ảnh|bài, ảnh|bài|ảnh|by)\s*:?\s*", "", text,
-                  flags=re.IGNORECASE).strip(" -–|,.")
+    """Return a person's name from a byline ('Theo Thu Hà', 'Tác giả: Thu Hà', 'H.V.
+    Ảnh: Misso'), without its label or photo credit."""
+    text = BYLINE_LABEL.sub("", normalise_text(text))
+    text = PHOTO_CREDIT.sub("", text).strip(" -–|,")
     if not text or len(text) > 60 or re.search(r"\d", text):
         return None
     return text
@@ -328,6 +506,9 @@ def captions_as_paragraphs(root: HtmlElement) -> None:
     news in them (who, where: "Ảnh: Lãnh đạo Sở kiểm tra…"); elsewhere they are page
     furniture, as the article-extraction-benchmark's truth has it."""
     for table in root.cssselect("table"):
+        if is_layout_table(table):
+            unwrap_table(table)
+            continue
         if table.cssselect("img") and len(element_text(table)) < 300:
             table.tag = "div"  # a layout table around a photo, not data
             for cell in table.cssselect("tr, td, tbody, thead"):
@@ -349,6 +530,21 @@ def is_vietnamese(root: HtmlElement) -> bool:
         return True
     letters = [char for char in element_text(root).lower() if char.isalpha()]
     return sum(char in VIETNAMESE_LETTERS for char in letters) >= 0.02 * max(len(letters), 1)
+
+
+def is_layout_table(table: HtmlElement) -> bool:
+    """True for a table that lays out a page (old portals put whole columns in cells): one
+    of its own cells holds a headline, three paragraphs, or two or more blocks of its own."""
+    return any(cell.xpath(".//h1 | .//h2") or len(cell.xpath(".//p")) >= 3 or
+               len([child for child in cell if child.tag in LAYOUT_BLOCKS]) >= 2
+               for cell in table.xpath("./tr/td | ./tbody/tr/td"))
+
+
+def unwrap_table(table: HtmlElement) -> None:
+    """Turn a layout table and its rows and cells into plain blocks."""
+    for element in [table, *table.xpath("./tr | ./tbody | ./tbody/tr | ./tr/td | ./tbody/tr/td")]:
+        element.tag = "div"
+        element.attrib.pop("width", None)
 
 
 def drop_noise_boxes(root: HtmlElement) -> None:

@@ -15,6 +15,11 @@ TITLE = "Vinh danh 26 điển hình tiên tiến ngành Tài nguyên và Môi tr
     "Đọc thêm", "Mới nhất & Dành cho bạn", "POWERED BY ONECMS - A PRODUCT OF NEKO",
     "Chủ đề ĐẠI HỘI THI ĐUA YÊU NƯỚC TỈNH HÀ TĨNH", "Tin mới Emagazine Truyền hình Podcast",
     "Bản quyền thuộc Sở Tài nguyên và Môi trường tỉnh Bình Dương", "Các tin khác", "  ",
+    "Nguồn tin: Sở Tài nguyên và Môi trường", "Lượt xem: 235",
+    ">> Xem tiếp: Hình ảnh Leila Lopes đăng quang", "Chia sẻ ảnh về cuộc sống của bạn tại đây",
+    # A date line that trafilatura keeps as a paragraph.
+    "Thứ Sáu, 14/02/2025, 16:40", "Cập nhật lúc: 10:30, Thứ Tư, 12/06/2024",
+    "Ngày đăng: 15/10/2024 02:15:36 CH", "09:30 | 15/03/2024",
 ])
 def test_boilerplate_lines_are_recognised(line: str) -> None:
     assert is_boilerplate_line(line)
@@ -25,6 +30,9 @@ def test_boilerplate_lines_are_recognised(line: str) -> None:
     "Chủ đề của hội nghị năm nay là chuyển đổi số trong quản lý đất đai.",
     "Bình luận về kết quả này, ông Sơn cho biết ngành sẽ tiếp tục cải cách.",
     "Thi đua khen thưởng góp phần thực hiện thắng lợi các nhiệm vụ",
+    "Ngày 10/01/2020, Sở TN&MT tổ chức hội nghị tổng kết.",
+    "Nguồn tin báo về đường dây nóng, lực lượng chức năng đã có mặt. Đoàn lập biên bản.",
+    "01/01/2024 | 31/12/2024",  # a table row of two dates is data, not a date line
 ])
 def test_article_lines_are_kept(line: str) -> None:
     assert not is_boilerplate_line(line)

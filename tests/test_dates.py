@@ -9,7 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.dates import VN_TZ, PageDate, parse_date, parse_machine_date
+from crawler.dates import (
+    VN_TZ,
+    PageDate,
+    parse_date,
+    parse_machine_date,
+    writes_month_first,
+)
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=VN_TZ)
 
@@ -265,6 +271,10 @@ TIMED: dict[str, Render] = {
     "g": lambda dt: f"{dt.hour:02d}g{dt.minute:02d} {dmy(dt)}",
     "gio-phut": lambda dt: f"lúc {dt.hour} giờ {dt.minute} phút ngày {dt.day}/{dt.month}/{dt.year}",
     "sa-ch": lambda dt: f"{twelve_hour(dt)}, {dmy(dt)}",
+    "dashes-am-pm": lambda dt: (f"{dt.day}-{dt.month}-{dt.year} - {dt.hour % 12 or 12:02d}:"
+                                f"{dt.minute:02d} {'AM' if dt.hour < 12 else 'PM'}"),
+    "worded-luc": lambda dt: f"Cập nhật ngày {dt.day} tháng {dt.month} năm {dt.year} lúc {hm(dt)}",
+    "joomla": lambda dt: f"{weekday(dt).lower()}, {dt.day:02d} Tháng {dt.month} {dt.year} {hm(dt)}",
     "iso-offset": lambda dt: dt.isoformat(timespec="seconds"),
     "iso-z": lambda dt: dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     "iso-space": lambda dt: dt.strftime("%Y-%m-%d %H:%M:%S"),
@@ -297,6 +307,63 @@ def test_timed_round_trip(render: Render, dt: datetime) -> None:
     found = parse_date(render(dt), now=NOW)
     assert found is not None and found.has_time
     assert found.value.replace(second=0) == dt.replace(second=0, microsecond=0)
+
+
+PARTS_OF_DAY = ((1, "sáng"), (12, "trưa"), (13, "chiều"), (18, "tối"))
+
+
+def vietnamese_twelve_hour(dt: datetime) -> str:
+    """Return "hh:mm sáng/trưa/chiều/tối" (or "12:mm đêm" after midnight), as Zing printed."""
+    if dt.hour == 0:
+        return f"12:{dt.minute:02d} đêm"
+    word = [name for start, name in PARTS_OF_DAY if dt.hour >= start][-1]
+    return f"{dt.hour % 12 or 12:02d}:{dt.minute:02d} {word}"
+
+
+# Two-digit years: this century's, except past next year (then the last century's).
+SHORT_YEAR_DATETIMES = st.datetimes(min_value=datetime(1995, 1, 1),
+                                    max_value=datetime(2027, 12, 31, 23, 59),
+                                    timezones=st.just(VN_TZ))
+SHORT_YEAR: dict[str, Render] = {
+    "zing-toi": lambda dt: (f"Cập nhật {weekday(dt).lower()}, ngày {dt.day:02d}/{dt.month:02d}/"
+                            f"{dt.year % 100:02d} {vietnamese_twelve_hour(dt)}"),
+    "short-year-24h": lambda dt: f"{dt.day}/{dt.month}/{dt.year % 100:02d} {hm(dt)}",
+    "short-year-dots": lambda dt: f"{hm(dt)} {dt.day:02d}.{dt.month:02d}.{dt.year % 100:02d}",
+}
+
+
+@pytest.mark.parametrize("render", SHORT_YEAR.values(), ids=SHORT_YEAR.keys())
+@settings(max_examples=25, deadline=None)
+@given(dt=SHORT_YEAR_DATETIMES)
+def test_two_digit_year_and_twelve_hour_round_trip(render: Render, dt: datetime) -> None:
+    found = parse_date(render(dt), now=NOW)
+    assert found is not None and found.has_time
+    assert found.value == dt.replace(second=0, microsecond=0)
+
+
+@settings(max_examples=50, deadline=None)
+@given(dt=VN_DATETIMES)
+def test_month_first_round_trip_when_the_page_says_so(dt: datetime) -> None:
+    """vBulletin's "Published on 03-08-2011 01:00 AM" is 8 March on a month-first page."""
+    clock = f"{dt.hour % 12 or 12:02d}:{dt.minute:02d} {'AM' if dt.hour < 12 else 'PM'}"
+    text = f"Published on {dt.month:02d}-{dt.day:02d}-{dt.year} {clock}"
+    found = parse_date(text, now=NOW, month_first=True)
+    assert found is not None and found.value == dt.replace(second=0, microsecond=0)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Published on 03-08-2011 01:00 AM · 12-27-2012 · 12-24-2012", True),
+    ("Thứ Hai, 24/12/2012 · 03/08/2011", False),
+    ("03-08-2011 and 05-06-2012 only", False),  # nothing tells: day-first stays
+    ("12-27-2012 and 27-12-2012", False),  # contradictory: day-first stays
+])
+def test_month_first_only_on_the_pages_own_signal(text: str, expected: bool) -> None:
+    assert writes_month_first(text) is expected
+
+
+def test_two_digit_years_need_a_cue_or_a_time() -> None:
+    assert iso("10/12/19 huyện") is None
+    assert iso("ngày 24/12/12") == "2012-12-24"
 
 
 @pytest.mark.parametrize("render", DATED.values(), ids=DATED.keys())
@@ -366,3 +433,9 @@ def test_fuzz_dateish_text_never_raises(text: str, now: datetime, hint: int | No
 def test_fuzz_machine_dates_never_raise(text: str) -> None:
     found = parse_machine_date(text)
     assert found is None or found.tzinfo is VN_TZ
+
+
+def test_a_yearless_new_years_day_seen_on_new_years_eve_is_tomorrow() -> None:
+    eve = datetime(2000, 12, 31, 0, 0, tzinfo=VN_TZ)
+    found = parse_date("01/01", now=eve)
+    assert found is not None and found.value.date().isoformat() == "2001-01-01"

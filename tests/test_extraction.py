@@ -95,3 +95,127 @@ def test_a_day_only_meta_gives_way_to_the_visible_date_with_its_time() -> None:
             "</div></body></html>")
     article = extract_article(page, "https://x.vn/a.html", now=NOW)
     assert article is not None and article.published_iso() == "2012-12-25T10:03:00+07:00"
+
+
+BODY = "".join(f"<p>{sentence}</p>" for sentence in (
+    "Đoàn kiểm tra liên ngành đã làm việc với các doanh nghiệp khai thác đá trên địa bàn.",
+    "Qua kiểm tra, các doanh nghiệp cơ bản chấp hành đúng nội dung giấy phép khai thác.",
+    "Đoàn yêu cầu khắc phục ngay các tồn tại và báo cáo kết quả về Sở trước cuối tháng.",
+))
+
+
+def page(head: str, body: str) -> str:
+    return f"<html><head>{head}</head><body>{body}</body></html>"
+
+
+def test_the_headline_is_the_heading_the_title_tag_names_not_a_section_h1() -> None:
+    html = page("<title>Kiểm tra khai thác đá tại Lục Nam - Sở TN&amp;MT Bắc Giang</title>",
+                "<h1 class='title'>TIN HOẠT ĐỘNG CỦA SỞ</h1><div><h3 class='Title'>"
+                f"Kiểm tra khai thác đá tại Lục Nam</h3>{BODY}</div>")
+    article = extract_article(html, "https://x.vn/a.html", now=NOW)
+    assert article is not None and article.title == "Kiểm tra khai thác đá tại Lục Nam"
+
+
+@pytest.mark.parametrize(("head", "url", "expected"), [
+    ("<title>Mọi ngả đường về nhà thờ tắc nghẽn - Zing News | Xã hội</title>",
+     "https://news.zing.vn/a.html", "Mọi ngả đường về nhà thờ tắc nghẽn"),
+    ("<meta property='og:site_name' content='Báo Hà Tĩnh'>"
+     "<meta property='og:title' content='Xử lý khai thác cát trái phép - Báo Hà Tĩnh'>",
+     "https://baohatinh.vn/a.htm", "Xử lý khai thác cát trái phép"),
+    ("<title>Bàn kịch bản nguồn nước sông Vu Gia - Thu Bồn</title>",
+     "https://snnmt.danang.gov.vn/a", "Bàn kịch bản nguồn nước sông Vu Gia - Thu Bồn"),
+])
+def test_without_a_headline_element_the_title_tag_serves_without_the_site_name(
+        head: str, url: str, expected: str) -> None:
+    article = extract_article(page(head, f"<div>{BODY}</div>"), url, now=NOW)
+    assert article is not None and article.title == expected
+
+
+def test_the_date_shown_beside_the_title_beats_a_meta_of_another_time() -> None:
+    html = page("<meta name='pubdate' content='2012-12-23T14:02:00+07:00'>",
+                "<div><h1>Đột nhập lò luyện thi công chức Hàn Quốc</h1>"
+                "<div class='publication_date'>Thứ Hai, 24/12/2012, 03:04 AM (GMT+7)</div>"
+                f"{BODY}</div>")
+    article = extract_article(html, "https://x.vn/a.html", now=NOW)
+    assert article is not None and article.published_iso() == "2012-12-24T03:04:00+07:00"
+
+
+def test_dates_of_linked_teasers_and_tickers_are_not_the_articles() -> None:
+    html = page("", "<div id='HeadLines'><a class='marquee' href='/b'>Tin khác - <label "
+                "class='time'>17:39 | 28/12/2012</label></a></div><div><h1>Hoa hậu Hoàn vũ "
+                f"gây sốc với hình ảnh mới</h1>{BODY}<ul><li><a class='aRelate' href='/c'>"
+                "Vẻ đẹp gợi cảm của tân Hoa hậu Hoàn vũ<span class='time'> (20/12)</span>"
+                "</a></li></ul></div>")
+    article = extract_article(html, "https://x.vn/a.html", now=NOW)
+    assert article is not None and article.published_at is None
+
+
+@pytest.mark.parametrize(("url", "hint", "expected"), [
+    ("https://x.vn/2024/03/15/a.html", None, "2024-03-15"),
+    ("https://x.vn/2012/12/a.html", None, None),  # a month alone says too little
+    ("https://x.vn/a.html", datetime(2024, 3, 15, 9, 30, tzinfo=VN_TZ),
+     "2024-03-15T09:30:00+07:00"),
+])
+def test_a_page_without_a_date_takes_the_feeds_or_the_urls(url: str, hint: datetime | None,
+                                                            expected: str | None) -> None:
+    html = page("", f"<div><h1>Hoa hậu Hoàn vũ gây sốc với hình ảnh mới</h1>{BODY}</div>")
+    article = extract_article(html, url, now=NOW, date_hint=hint)
+    assert article is not None and article.published_iso() == expected
+
+
+def test_a_month_first_page_is_read_month_first() -> None:
+    html = page("", f"<div><h1>8/3 boy vào bếp chế bánh tình yêu</h1><div class='author_date'>"
+                f"Published on 03-08-2011 01:00 AM</div>{BODY}</div>"
+                "<div class='footer'>Bài mới: 12-27-2012, 12-24-2012</div>")
+    article = extract_article(html, "https://x.vn/a.html", now=NOW)
+    assert article is not None and article.published_iso() == "2011-03-08T01:00:00+07:00"
+
+
+@pytest.mark.parametrize(("byline", "author"), [
+    ("<p style='text-align:right'><strong>Thu Chung</strong></p>", "Thu Chung"),
+    ("<p align='right'><b>Bài, ảnh: HOÀNG ANH</b></p>", "HOÀNG ANH"),
+    ("<p>Theo TTXVN</p>", "TTXVN"),
+    ("<p style='text-align:right'><strong>Tâm Giao</strong><br><em>Ảnh:</em> Cao Hiếu</p>",
+     "Tâm Giao"),
+])
+def test_a_closing_byline_becomes_the_author_and_leaves_the_body(byline: str, author: str
+                                                                 ) -> None:
+    html = page("<meta name='author' content='Sở Tài nguyên và Môi trường tỉnh Bắc Giang'>",
+                f"<article><h1>Kiểm tra hoạt động khai thác đá</h1>{BODY}{byline}</article>")
+    article = extract_article(html, "https://x.vn/a.html", now=NOW)
+    assert article is not None and article.author == author
+    assert len(article.paragraphs) == 3
+
+
+def test_a_publisher_in_meta_author_is_not_an_author() -> None:
+    html = page("<meta name='author' content='Sở Tài nguyên và Môi trường tỉnh Bắc Giang'>",
+                f"<article><h1>Kiểm tra hoạt động khai thác đá</h1>{BODY}</article>")
+    article = extract_article(html, "https://x.vn/a.html", now=NOW)
+    assert article is not None and article.author is None
+
+
+def test_a_layout_table_keeps_its_paragraphs_apart() -> None:
+    html = page("", f"<table><tr><td><h1>Kiểm tra hoạt động khai thác đá</h1>{BODY}</td>"
+                "</tr></table>")
+    article = extract_article(html, "https://x.vn/a.html", now=NOW)
+    assert article is not None and len(article.paragraphs) == 3
+
+
+@pytest.mark.parametrize(("meta_author", "tail", "author", "last"), [
+    # A bold subheading is no byline; the person <meta> names is the author.
+    ("Ryan Reed", "<p><strong>The Doobie Brothers Tour Dates</strong></p>", "Ryan Reed",
+     "The Doobie Brothers Tour Dates"),
+    # A publisher in <meta> gives way to the closing byline, which leaves the body.
+    ("FPT Online", "<p style='text-align:right'><strong>Tâm Giao</strong></p>", "Tâm Giao",
+     "Đoàn yêu cầu khắc phục ngay các tồn tại và báo cáo kết quả về Sở trước cuối tháng."),
+    # No author anywhere: a short closing line that names nobody stays.
+    ("Sở Tài nguyên và Môi trường", "<p>Có 36 mỏ được kiểm tra.</p>", None,
+     "Có 36 mỏ được kiểm tra."),
+])
+def test_meta_authors_and_closing_bylines(meta_author: str, tail: str, author: str | None,
+                                          last: str) -> None:
+    html = page(f"<meta name='author' content='{meta_author}'>",
+                f"<article><h1>Kiểm tra hoạt động khai thác đá</h1>{BODY}{tail}</article>")
+    article = extract_article(html, "https://x.vn/a.html", now=NOW)
+    assert article is not None and article.author == author
+    assert article.paragraphs[-1] == last
