@@ -4,7 +4,6 @@ JSON webhook and an SMTP server running inside the test; `tnmt alerts test` and 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -51,12 +50,6 @@ def write_rules(path: Path, hook: WebhookReceiver, smtp: SmtpReceiver) -> Path:
 @pytest.fixture
 def site(tmp_path: Path) -> Site:
     return Site(tmp_path)
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpReceiver]:
-    with SmtpReceiver() as receiver:
-        yield receiver
 
 
 def crawl(site: Site, rules: Path) -> str:

@@ -1,0 +1,110 @@
+"""The monitor end to end: the real `tnmt daemon --alerts` on a seconds-level schedule over a
+site whose content changes between runs (its listing page fails, then recovers with a new
+article and an edited one), alerting a JSON webhook and an SMTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+from receivers import SmtpReceiver, WebhookReceiver
+from test_alerts_crawl import PLANTED, plant, planted_page
+from test_daemon import article_url, running_daemon, runs_of, stored_urls, wait_for
+from test_spider import HOST, Site
+
+from conftest import run_tnmt
+from crawler.mirror import MirrorServer
+from crawler.storage import Store
+
+HEALTH_RULE = "suc-khoe"
+ARTICLE_RULE = "dat-dai"  # its keywords are in articles 1, 2 and 4, not in 3
+EDIT = "Diện tích thu hồi được điều chỉnh theo ý kiến của người dân."
+MONITOR = {"TNMT_DAEMON_MAX_CRAWLS": "1", "TNMT_HEALTH_FAILING_RUNS": "1",
+           # every stored article is young enough to be fetched again on every run
+           "TNMT_REVISIT_MAX_AGE_DAYS": "100000", "TNMT_REVISIT_INTERVAL_HOURS": "0"}
+
+
+def write_rules(path: Path, hook: WebhookReceiver, smtp: SmtpReceiver) -> Path:
+    """A keyword rule and a health rule (failing, and the recovery), each to both receivers."""
+    notify = f'notify = ["{hook.url}", "{smtp.url}"]\n'
+    path.write_text(f'[[articles]]\nname = "{ARTICLE_RULE}"\n'
+                    f'keywords = ["khoáng sản", "thu hồi đất"]\n{notify}'
+                    f'[[health]]\nname = "{HEALTH_RULE}"\nstates = ["failing", "ok"]\n{notify}',
+                    encoding="utf-8")
+    return path
+
+
+def health_states(hook: WebhookReceiver) -> list[str]:
+    """The health states the webhook was told of, in order."""
+    return [alert["state"] for alert in hook.alerts() if alert["kind"] == "health"]
+
+
+def versions_of(store: Store, number: int) -> int:
+    article = next(a for a in store.articles() if a.url == article_url(number))
+    return len(store.versions(article.id))
+
+
+def test_the_daemon_monitors_a_changing_site_and_alerts_each_change_once(
+        tmp_path: Path, smtp: SmtpReceiver) -> None:
+    site = Site(tmp_path)
+    store, log = Store(site.db), tmp_path / "daemon.log"
+    site.register(f'start_urls = ["https://{HOST}/tin-tuc/"]')
+    plant(site, [1, 2, 3])
+    site.write("tin-tuc/index.html.status", "500")  # the listing page is broken at first
+    smtp.start()
+    with WebhookReceiver() as hook, MirrorServer(site.sites) as server:
+        rules = write_rules(tmp_path / "alerts.toml", hook, smtp)
+        with running_daemon(site, server.address, log, ("--alerts", str(rules)),
+                            **MONITOR) as daemon:
+            wait_for(lambda: runs_of(store), "a failed run while the listing answers 500", log)
+            (site.files / "tin-tuc/index.html.status").unlink()  # it recovers
+            wait_for(lambda: len(stored_urls(store)) == 3, "the recovery storing 3 articles",
+                     log)
+            # A new article on top, and article 2 edited.
+            plant(site, [4, 1, 2, 3])
+            site.write("tin/bai-2.html", planted_page(2).replace("</article>",
+                                                                 f"<p>{EDIT}</p></article>"))
+            wait_for(lambda: len(stored_urls(store)) == 4 and versions_of(store, 2) == 2,
+                     "article 4 and the edit of article 2", log)
+            took = daemon.stop()
+    assert took < 1 + 2 + 3, f"exit took {took:.1f} s: grace 1 s + stop timeout 2 s"
+
+    # Each article stored once; the edit is a version that `tnmt articles history` shows.
+    assert stored_urls(store) == [article_url(n) for n in (1, 2, 3, 4)]
+    assert [versions_of(store, n) for n in (1, 2, 3, 4)] == [0, 2, 0, 0]
+    edited = next(a for a in store.articles() if a.url == article_url(2))
+    history = run_tnmt("articles", "history", str(edited.id), "--db", site.db, check=True)
+    assert "2 versions" in history.stdout and f"+{EDIT}" in history.stdout
+
+    # The failed run(s), the recovery and the update, in crawl_runs and `tnmt runs`/`status`.
+    runs = runs_of(store)
+    recovery = next(i for i, run in enumerate(runs) if run.status != "failed")
+    assert recovery > 0 and all(run.messages.startswith(f"HTTP 500 at https://{HOST}/tin-tuc/")
+                                for run in runs[:recovery])
+    assert [(run.status, run.new, run.updated) for run in runs[recovery:recovery + 2]] == [
+        ("ok", 3, 0), ("ok", 1, 1)]
+    # The daemon stopped during the next run, if one had begun.
+    assert [run.status for run in runs[recovery + 2:]] in ([], ["ok"], ["interrupted"])
+    table = run_tnmt("runs", "--db", site.db, "--source", "snnmt_thu", "--limit", "100",
+                     check=True).stdout
+    assert "failed" in table and "HTTP 500 at" in table
+    status = run_tnmt("status", "--db", site.db, "--sources", str(site.sources), "--no-builtin",
+                      "--format", "json", "-s", "TNMT_HEALTH_FAILING_RUNS=1", check=True)
+    [health] = json.loads(status.stdout)
+    assert (health["state"], health["failure_streak"]) == ("ok", 0)
+
+    # Each alert once per destination: the three matching articles, failing (after the first
+    # failed run: TNMT_HEALTH_FAILING_RUNS=1), recovered.
+    titles = [PLANTED[n][0] for n in (1, 2, 4)]
+    assert Counter(alert.get("title") or alert["state"] for alert in hook.alerts()) == \
+        dict.fromkeys([*titles, "failing", "ok"], 1)
+    assert health_states(hook) == ["failing", "ok"]
+    failing = next(alert for alert in hook.alerts() if alert.get("state") == "failing")
+    assert datetime.fromisoformat(failing["changed_at"]) < runs[1].started_at.replace(tzinfo=UTC)
+    assert smtp.subjects() == {**{f"[tnmt] {ARTICLE_RULE}: {title}": 1 for title in titles},
+                               f"[tnmt] {HEALTH_RULE}: snnmt_thu is failing": 1,
+                               f"[tnmt] {HEALTH_RULE}: snnmt_thu is ok": 1}
+    listed = run_tnmt("alerts", "list", "--db", site.db, check=True).stdout
+    assert listed.count("│ sent ") == 10 and "pending" not in listed
