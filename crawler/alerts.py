@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from crawler import settings
 from crawler.alert_rules import HEALTH_STATES, AlertRules, AlertRulesError, Rule, redacted
-from crawler.health import Thresholds, source_health
+from crawler.health import DEFAULT_THRESHOLDS, Thresholds, source_health
 from crawler.registry import Registry
 from crawler.relevance import matched_keywords
 from crawler.storage import (
@@ -104,7 +104,7 @@ def message_body(destination: str, text: str, payload: str) -> str:
 
 def alert_after_runs(store: Store, rules: AlertRules, registry: Registry, since: datetime,
                      source_ids: Iterable[str], now: datetime, retry: Retry | None = None,
-                     thresholds: Thresholds = Thresholds()) -> list[Delivery]:
+                     thresholds: Thresholds = DEFAULT_THRESHOLDS) -> list[Delivery]:
     """Queue the alerts for what the runs of `source_ids` brought since `since` (articles
     first stored, changes of health by `thresholds`), then deliver what is due."""
     source_ids = list(source_ids)

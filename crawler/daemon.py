@@ -28,7 +28,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 
 from crawler.alert_rules import AlertRules
 from crawler.alerts import DEFAULT_RETRY, Retry, alert_after_runs, deliver_pending
-from crawler.health import Thresholds
+from crawler.health import DEFAULT_THRESHOLDS, Thresholds
 from crawler.logs import LOGGER_NAME, log_event
 from crawler.registry import BUILTIN_SOURCES_DIR, Registry, RegistryError, load_registry
 from crawler.runner import ChildRunner, CrawlCommand
@@ -57,7 +57,7 @@ class DaemonConfig:
     schedule_override: str
     alert_rules: AlertRules | None = None  # None: no alerts
     alert_retry: Retry = DEFAULT_RETRY
-    health: Thresholds = Thresholds()  # when a source's health changes, for health alerts
+    health: Thresholds = DEFAULT_THRESHOLDS  # when a source's health changes, for health alerts
 
     @classmethod
     def from_settings(cls, values: Any, source_ids: tuple[str, ...], command: CrawlCommand,
