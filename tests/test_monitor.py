@@ -22,6 +22,7 @@ from crawler.storage import Store
 HEALTH_RULE = "suc-khoe"
 ARTICLE_RULE = "dat-dai"  # its keywords are in articles 1, 2 and 4, not in 3
 EDIT = "Diện tích thu hồi được điều chỉnh theo ý kiến của người dân."
+PATIENCE = 60  # seconds for each step: a crawl child takes 4 s here, 10 s or more under load
 MONITOR = {"TNMT_DAEMON_MAX_CRAWLS": "1", "TNMT_HEALTH_FAILING_RUNS": "1",
            # every stored article is young enough to be fetched again on every run
            "TNMT_REVISIT_MAX_AGE_DAYS": "100000", "TNMT_REVISIT_INTERVAL_HOURS": "0"}
@@ -66,10 +67,10 @@ def test_the_daemon_monitors_a_changing_site_and_alerts_each_change_once(
         with running_daemon(site, server.address, log, ("--alerts", str(rules)),
                             **MONITOR) as daemon:
             wait_for(lambda: any(run.status == "failed" for run in runs_of(store)),
-                     "a failed run while the listing answers 500", log)
+                     "a failed run while the listing answers 500", log, PATIENCE)
             (site.files / "tin-tuc/index.html.status").unlink()  # it recovers
             wait_for(lambda: len(stored_urls(store)) == 3, "the recovery storing 3 articles",
-                     log)
+                     log, PATIENCE)
             # Article 2 is edited, and a new article 4 is listed on top.
             site.write("tin/bai-2.html", planted_page(2).replace("</article>",
                                                                  f"<p>{EDIT}</p></article>"))
@@ -77,9 +78,9 @@ def test_the_daemon_monitors_a_changing_site_and_alerts_each_change_once(
             site.write("tin-tuc/index.html", listing_page([f"/tin/bai-{n}.html"
                                                            for n in (4, 1, 2, 3)]))
             wait_for(lambda: len(stored_urls(store)) == 4 and versions_of(store, 2) == 2,
-                     "article 4 and the edit of article 2", log)
+                     "article 4 and the edit of article 2", log, PATIENCE)
             wait_for(lambda: finished_totals(store) == (4, 1),
-                     "the run that found them to finish (and alert)", log)
+                     "the run that found them to finish (and alert)", log, PATIENCE)
             took = daemon.stop()
     assert took < 1 + 2 + 3, f"exit took {took:.1f} s: grace 1 s + stop timeout 2 s"
 
