@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from crawler import settings
 from crawler.alert_rules import HEALTH_STATES, AlertRules, AlertRulesError, Rule, redacted
-from crawler.health import source_health
+from crawler.health import DEFAULT_THRESHOLDS, Thresholds, source_health
 from crawler.registry import Registry
 from crawler.relevance import matched_keywords
 from crawler.storage import (
@@ -103,13 +103,14 @@ def message_body(destination: str, text: str, payload: str) -> str:
 # --- queueing -----------------------------------------------------------------------------------
 
 def alert_after_runs(store: Store, rules: AlertRules, registry: Registry, since: datetime,
-                     source_ids: Iterable[str], now: datetime,
-                     retry: Retry | None = None) -> list[Delivery]:
+                     source_ids: Iterable[str], now: datetime, retry: Retry | None = None,
+                     thresholds: Thresholds = DEFAULT_THRESHOLDS) -> list[Delivery]:
     """Queue the alerts for what the runs of `source_ids` brought since `since` (articles
-    first stored, changes of health), then deliver what is due."""
+    first stored, changes of health by `thresholds`), then deliver what is due."""
     source_ids = list(source_ids)
     queue_article_alerts(store, rules, new_article_ids(store, since, source_ids), now)
-    states = {health.source_id: health.state for health in source_health(store, registry, now)
+    states = {health.source_id: health.state
+              for health in source_health(store, registry, now, thresholds)
               if health.source_id in source_ids}
     queue_health_alerts(store, rules, states, now)
     return deliver_pending(store, now, retry or DEFAULT_RETRY)

@@ -142,9 +142,10 @@ def crawl(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path, 
                         console=err)
     print_summary(results)
     if rules is not None:
+        thresholds = Thresholds.from_settings(build_settings(store.url, overrides=overrides))
         print_deliveries(alert_after_runs(store, rules, registry, started,
                                           [source.id for source in sources], now_utc(),
-                                          Retry.from_settings(overrides)), store)
+                                          Retry.from_settings(overrides), thresholds), store)
     exit_if_failed(results)
 
 

@@ -28,6 +28,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 
 from crawler.alert_rules import AlertRules
 from crawler.alerts import DEFAULT_RETRY, Retry, alert_after_runs, deliver_pending
+from crawler.health import DEFAULT_THRESHOLDS, Thresholds
 from crawler.logs import LOGGER_NAME, log_event
 from crawler.registry import BUILTIN_SOURCES_DIR, Registry, RegistryError, load_registry
 from crawler.runner import ChildRunner, CrawlCommand
@@ -56,6 +57,7 @@ class DaemonConfig:
     schedule_override: str
     alert_rules: AlertRules | None = None  # None: no alerts
     alert_retry: Retry = DEFAULT_RETRY
+    health: Thresholds = DEFAULT_THRESHOLDS  # when a source's health changes, for health alerts
 
     @classmethod
     def from_settings(cls, values: Any, source_ids: tuple[str, ...], command: CrawlCommand,
@@ -72,7 +74,8 @@ class DaemonConfig:
                    maintenance_interval=values.getfloat("TNMT_DAEMON_MAINTENANCE_INTERVAL"),
                    schedule_override=values.get("TNMT_SCHEDULE_OVERRIDE"),
                    alert_rules=alert_rules,
-                   alert_retry=Retry.from_settings(values))
+                   alert_retry=Retry.from_settings(values),
+                   health=Thresholds.from_settings(values))
 
 
 # --- the two places to extend -----------------------------------------------------------------
@@ -145,7 +148,7 @@ class Daemon:
         rules, registry = self.config.alert_rules, self.registry
         if rules is not None and registry is not None:
             alert_after_runs(self.store, rules, registry, started, [source_id], now_utc(),
-                             self.config.alert_retry)
+                             self.config.alert_retry, self.config.health)
 
     def maintain(self) -> None:
         """The periodic job: maintenance, then the alerts still due in the outbox."""

@@ -50,6 +50,9 @@ class Thresholds:
                    timedelta(hours=values.getfloat("TNMT_HEALTH_STALE_HOURS")))
 
 
+DEFAULT_THRESHOLDS = Thresholds()
+
+
 @dataclass(frozen=True)
 class SourceHealth:
     source_id: str

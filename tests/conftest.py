@@ -6,11 +6,13 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from receivers import SmtpReceiver
 
 from crawler.cli import mirror_sources
 from crawler.mirror import SITES_DIR, MirrorServer, resolve
@@ -62,6 +64,13 @@ def mirror_page(url: str) -> bytes:
 def addresses(article: dict) -> set[str]:
     """Every URL an article is known under: its own and its aliases."""
     return {article["url"], *article.get("aliases", [])}
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpReceiver]:
+    """An SMTP server on 127.0.0.1, not started: the test starts it when it wants."""
+    with SmtpReceiver() as receiver:
+        yield receiver
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ JSON webhook and an SMTP server running inside the test; `tnmt alerts test` and 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -51,12 +50,6 @@ def write_rules(path: Path, hook: WebhookReceiver, smtp: SmtpReceiver) -> Path:
 @pytest.fixture
 def site(tmp_path: Path) -> Site:
     return Site(tmp_path)
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpReceiver]:
-    with SmtpReceiver() as receiver:
-        yield receiver
 
 
 def crawl(site: Site, rules: Path) -> str:
@@ -145,3 +138,20 @@ def test_alerts_test_names_a_destination_that_fails(smtp: SmtpReceiver, tmp_path
     assert result.stderr.splitlines() == [
         f"error: 3 of 3 destinations failed, first {hook.url} (rule dat-dai)"]
     assert "error=500" in result.stdout
+
+
+def test_crawl_alerts_health_by_the_health_settings(site: Site, tmp_path: Path) -> None:
+    with WebhookReceiver() as hook:
+        rules = tmp_path / "alerts.toml"
+        rules.write_text(f'[[health]]\nname = "hong"\nnotify = ["{hook.url}"]\n', "utf-8")
+        site.register(f'start_urls = ["https://{HOST}/tin-tuc/"]')
+        plant(site, [3])
+        site.write("tin-tuc/index.html.status", "500")
+        with MirrorServer(site.sites) as server:
+            result = run_tnmt("crawl", "snnmt_thu", "--sources", str(site.sources), "--db",
+                              site.db, "--mirror", server.address, "--alerts", str(rules),
+                              "--set", "TNMT_HEALTH_FAILING_RUNS=1")
+    assert result.returncode == 1  # the crawl failed, and said so
+    # One failed run is "failing" under TNMT_HEALTH_FAILING_RUNS=1 (not "stale", by default).
+    assert [(a["source"], a["previous"], a["state"]) for a in hook.alerts()] == [
+        ("snnmt_thu", "ok", "failing")]

@@ -36,8 +36,10 @@ FAST = {"TNMT_SCHEDULE_OVERRIDE": "*/2 * * * * *", "TNMT_DAEMON_JITTER": "0",
 class Daemon:
     """A running `tnmt daemon` over a Site and the mirror serving it."""
 
-    def __init__(self, site: Site, address: str, log: Path, settings: dict[str, str]):
-        options = [arg for name, value in settings.items() for arg in ("-s", f"{name}={value}")]
+    def __init__(self, site: Site, address: str, log: Path, settings: dict[str, str],
+                 options: tuple[str, ...] = ()):
+        options += tuple(arg for name, value in settings.items()
+                         for arg in ("-s", f"{name}={value}"))
         self.log = log
         with log.open("a") as sink:
             self.process = subprocess.Popen(
@@ -54,8 +56,11 @@ class Daemon:
 
 
 @contextmanager
-def running_daemon(site: Site, address: str, log: Path, **settings: str) -> Iterator[Daemon]:
-    daemon = Daemon(site, address, log, FAST | settings)
+def running_daemon(site: Site, address: str, log: Path, options: tuple[str, ...] = (),
+                   **settings: str) -> Iterator[Daemon]:
+    """Start `tnmt daemon` with `options` and the FAST settings (`settings` added or
+    overriding); kill it on the way out if the test has not stopped it."""
+    daemon = Daemon(site, address, log, FAST | settings, options)
     try:
         yield daemon
     finally:
