@@ -21,7 +21,13 @@ from lxml import html as lxml_html
 from lxml.html import HtmlElement
 
 from crawler.article import Article, normalise_text
-from crawler.blocks import better_body, element_text
+from crawler.blocks import (
+    INLINE_TAGS,
+    MIN_PARAGRAPH_CHARS,
+    better_body,
+    element_text,
+    prose_chars,
+)
 from crawler.cleaning import NOISE_CLASS, STORY_BOX_CLASS, clean_paragraphs
 from crawler.dates import VN_TZ, PageDate, date_in_url, parse_date, writes_month_first
 from crawler.registry import Selectors, Source
@@ -470,7 +476,7 @@ def body_paragraphs(tree: HtmlElement, selectors: Selectors | None, url: str,
             element.drop_tree()
     container = select_first(tree, (selectors.body,)) if selectors and selectors.body else None
     if container is None:
-        prepare(tree, keep_boxes=False)
+        prepare(tree, keep_boxes=False, headline=drop[0])
         paragraphs = trafilatura_blocks(lxml_html.tostring(tree, encoding="unicode"), url,
                                         favor_precision=True)
         return better_body(paragraphs, tree)
@@ -493,12 +499,14 @@ def trafilatura_blocks(document: str, url: str, *, favor_precision: bool = False
     return list(xml_blocks(xml)) if xml else []
 
 
-def prepare(root: HtmlElement, keep_boxes: bool) -> None:
-    """Strip noise boxes; on Vietnamese pages, turn image captions into paragraphs."""
+def prepare(root: HtmlElement, keep_boxes: bool, headline: HtmlElement | None = None) -> None:
+    """Strip noise boxes; on Vietnamese pages, turn image captions and text-only divs
+    among paragraphs into paragraphs."""
     if not keep_boxes:
-        drop_noise_boxes(root)
+        drop_noise_boxes(root, headline)
     if is_vietnamese(root):
         captions_as_paragraphs(root)
+        divs_as_paragraphs(root)
 
 
 def captions_as_paragraphs(root: HtmlElement) -> None:
@@ -547,23 +555,41 @@ def unwrap_table(table: HtmlElement) -> None:
         element.attrib.pop("width", None)
 
 
-def drop_noise_boxes(root: HtmlElement) -> None:
+def drop_noise_boxes(root: HtmlElement, headline: HtmlElement | None = None) -> None:
     """Remove boxes classed as related news, comments, share tools, ads and the like. A box
     is the article column, whatever its name, when it holds a third of the page's text or
-    half of its paragraph text ("entry-content-read-more", "page-content with-sidebar")."""
+    half of its paragraph text ("entry-content-read-more", "page-content with-sidebar"), or
+    the article's headline (the printable region "print-news" of many portals)."""
     total = len(element_text(root)) or 1
     paragraphs = paragraph_chars(root) or 1
+    keep = set(headline.iterancestors()) if headline is not None else set()
     for element in list(root.iter()):
         if isinstance(element.tag, str) and element.getparent() is not None and \
                 element.tag not in ("html", "body", "article", "main") and \
+                element not in keep and \
                 NOISE_CLASS.search(marks(element)) and len(element_text(element)) < total / 3 \
                 and paragraph_chars(element) < paragraphs / 2:
             element.drop_tree()
 
 
 def paragraph_chars(element: HtmlElement) -> int:
-    """Return how many characters of text the element's <p>s hold."""
-    return sum(len(element_text(paragraph)) for paragraph in element.iter("p"))
+    """Return how many characters of prose the element's <p>s hold."""
+    return sum(prose_chars(paragraph) for paragraph in element.iter("p"))
+
+
+def divs_as_paragraphs(root: HtmlElement) -> None:
+    """Make a text-only <div> a paragraph where its siblings are paragraphs: old CMSs and
+    text pasted from Word mix <DIV>s and <P>s in one article box, and trafilatura in
+    precision mode drops the divs (a lost first sentence)."""
+    for div in list(root.iter("div")):
+        parent = div.getparent()
+        if parent is None or any(isinstance(child.tag, str) and
+                                 child.tag not in (*INLINE_TAGS, "br")
+                                 for child in div.iterdescendants()):
+            continue
+        if len(element_text(div)) >= MIN_PARAGRAPH_CHARS and \
+                any(sibling.tag == "p" and element_text(sibling) for sibling in parent):
+            div.tag = "p"
 
 
 def xml_blocks(xml: str) -> Iterator[str]:

@@ -6,11 +6,13 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from lxml import html as lxml_html
 
 from conftest import expected_articles, mirror_page
 from crawler.article import normalise_text
+from crawler.blocks import element_text
 from crawler.dates import VN_TZ
-from crawler.extraction import extract_article
+from crawler.extraction import divs_as_paragraphs, extract_article
 from crawler.registry import load_registry
 
 EXPECTED = expected_articles()
@@ -219,3 +221,35 @@ def test_meta_authors_and_closing_bylines(meta_author: str, tail: str, author: s
     article = extract_article(html, "https://x.vn/a.html", now=NOW)
     assert article is not None and article.author == author
     assert article.paragraphs[-1] == last
+
+
+def test_a_box_holding_the_headline_is_never_a_noise_box() -> None:
+    # Portals mark the printable article region "print-news"; "print" names share tools.
+    links = "".join(f"<p><a href='/{i}'>Tin hoạt động số {i}</a></p>" for i in range(40))
+    html = page("", f"<div class='box-list'>{links}</div><div id='print-news'>"
+                f"<h1>Kiểm tra hoạt động khai thác đá</h1>{BODY}</div>")
+    article = extract_article(html, "https://x.vn/a.html", now=NOW)
+    assert article is not None and len(article.paragraphs) == 3
+
+
+def test_text_only_divs_among_paragraphs_are_paragraphs() -> None:
+    # Old CMSs and Word-pasted text mix <DIV>s and <P>s in one article box.
+    root = lxml_html.fragment_fromstring(
+        "<div><DIV align=left>Cụ thể, trong dịp nghỉ Tết Dương lịch cán bộ được nghỉ 4 ngày.</DIV>"
+        "<div><img src='/a.jpg'></div><div><p>Một đoạn văn nằm trong khối riêng của nó.</p></div>"
+        "<p>Đoàn kiểm tra liên ngành đã làm việc với các doanh nghiệp khai thác đá.</p></div>")
+    divs_as_paragraphs(root)
+    assert [child.tag for child in root] == ["p", "div", "div", "p"]
+    alone = lxml_html.fragment_fromstring(
+        "<div><div>Một khối chữ không nằm giữa các đoạn văn của bài báo.</div></div>")
+    divs_as_paragraphs(alone)
+    assert [child.tag for child in alone] == ["div"]
+
+
+def test_inline_tags_join_words_as_the_browser_shows_them() -> None:
+    # Word-pasted markup splits words across spans; a link ends right before its full stop.
+    paragraph = lxml_html.fragment_fromstring(
+        "<div>có thêm m<span>ột</span> <b>gợi ý</b> về <a href='/x'>ma túy tổng hợp</a>.<br>"
+        "Tin, ảnh<div>Vũ Phương Thảo</div></div>")
+    assert element_text(paragraph) == ("có thêm một gợi ý về ma túy tổng hợp. "
+                                       "Tin, ảnh Vũ Phương Thảo")
