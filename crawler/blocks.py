@@ -45,7 +45,8 @@ def add_text(element: HtmlElement, parts: list[str]) -> None:
     """Append the element's text, its children's and their tails to `parts`."""
     separate = element.tag not in INLINE_TAGS or element.tag == "br"
     parts.append(" " if separate else "")
-    parts.append(element.text or "" if isinstance(element.tag, str) else "")
+    parts.append(element.text or "" if isinstance(element.tag, str) and element.tag != "script"
+                 else "")
     for child in element:
         add_text(child, parts)
         parts.append(child.tail or "")

@@ -93,5 +93,11 @@ def clean_paragraphs(paragraphs: Iterable[str], *, title: str, lead: str = "") -
 
 
 def _repeats_one_of(text: str, repeats: set[str]) -> bool:
+    """True when the text is one of `repeats`, or one of them followed by furniture (a lead
+    ending with a related story's link: "… gây ô nhiễm. >> Xả rác - sự hồn nhiên độc ác")."""
     folded = text.casefold().rstrip(" .…")
-    return any(folded == other.rstrip(" .…") for other in repeats)
+    for other in (other.rstrip(" .…") for other in repeats):
+        rest = folded[len(other):].lstrip(" .") if folded.startswith(other) else None
+        if folded == other or (rest is not None and is_boilerplate_line(rest)):
+            return True
+    return False
