@@ -43,10 +43,10 @@ def element_text(element: HtmlElement) -> str:
 
 def add_text(element: HtmlElement, parts: list[str]) -> None:
     """Append the element's text, its children's and their tails to `parts`."""
-    separate = element.tag not in INLINE_TAGS or element.tag == "br"
+    markup = isinstance(element.tag, str)  # not a comment
+    separate = markup and element.tag not in INLINE_TAGS
     parts.append(" " if separate else "")
-    parts.append(element.text or "" if isinstance(element.tag, str) and element.tag != "script"
-                 else "")
+    parts.append(element.text or "" if markup and element.tag != "script" else "")
     for child in element:
         add_text(child, parts)
         parts.append(child.tail or "")

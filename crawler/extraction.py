@@ -78,6 +78,7 @@ PHOTO_CREDIT = re.compile(r"\s*(ảnh|photo)\s*:.*$", re.IGNORECASE)
 AUTHOR_CLASS = re.compile(r"(author|tac-?gia|byline|writer|signature)", re.IGNORECASE)
 # A box named for the story's source holds a "Theo X" credit closing the article.
 CREDIT_CLASS = re.compile(r"(^|[\s_-])(source|nguon-?tin|nguon)($|[\s_-])", re.IGNORECASE)
+SOURCE_CREDIT = re.compile(r"theo\s", re.IGNORECASE)
 DATE_META = (
     "meta[property='article:published_time']", "meta[itemprop='datePublished']",
     "meta[name='pubdate']", "meta[name='publishdate']", "meta[name='dc.date.issued']",
@@ -413,19 +414,21 @@ def find_author(tree: HtmlElement, selector: str) -> str | None:
     marked = (element for element in tree.cssselect("[itemprop=author]")
               if not inside_noise(element))
     credits = (element for element in classed(tree.iter(), CREDIT_CLASS)
-               if re.match(r"theo\s", element_text(element), re.IGNORECASE))
+               if SOURCE_CREDIT.match(element_text(element)))
     for element in (*marked, *classed(tree.iter(), AUTHOR_CLASS), *credits):
-        if not in_date_line(element) and (author := clean_author(element_text(element))):
+        if not source_in_date_line(element) and \
+                (author := clean_author(element_text(element))):
             return author
     return None
 
 
-def in_date_line(element: HtmlElement) -> bool:
-    """True for a credit printed in the article's date line ("Theo Ngoisao | 25/12/2012
-    10:25"): it names the outlet the story was taken from, not the writer."""
+def source_in_date_line(element: HtmlElement) -> bool:
+    """True for a "Theo X" credit printed in the article's date line ("Theo Ngoisao |
+    25/12/2012 10:25"): it names the outlet the story was taken from, not the writer."""
     text, parent = element_text(element), element.getparent()
     line = element_text(parent) if parent is not None else ""
-    return line != text and is_date_line(line.replace(text, " ", 1))
+    return bool(SOURCE_CREDIT.match(text)) and line != text and \
+        is_date_line(line.replace(text, " ", 1))
 
 
 def take_byline(tree: HtmlElement, body: list[str], named: str | None,

@@ -291,6 +291,9 @@ def test_the_json_ld_author_is_read() -> None:
     # "Theo X" in the date line names the outlet the story came from, not its writer.
     ("<span class='date'><span itemprop='author'>Theo Ngoisao</span> | "
      "<span>25/12/2012 10:25</span></span>", None),
+    # A writer's name in the date line is the author.
+    ("<span class='date'><span class='author'>Thu Hà</span> | "
+     "<span>25/12/2012 10:25</span></span>", "Thu Hà"),
     # A source box closing the article is its byline, a name with digits included.
     ("<div class='source'>Theo K14</div>", "K14"),
 ])
