@@ -8,7 +8,7 @@
 "Ours" is what `tnmt extract - --url URL --format text` prints: the generic path of
 crawler.extraction.extract_article (no registry source), lead and body paragraphs. "Plain" is
 `trafilatura.extract(html)` with default options, run in this process. The metric is
-bench/metric.py (the benchmark's own: 4-word shingles, macro precision and recall).
+crawler/textmetrics.py (the benchmark's own: 4-word shingles, macro precision and recall).
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.metric import PageScore, aggregate, score_page
 from crawler.dates import VN_TZ
 from crawler.extraction import extract_article
+from crawler.textmetrics import PageScore, aggregate, score_page
 
 NOW = datetime(2026, 1, 1, tzinfo=VN_TZ)  # dates play no part in the body
 console = Console()

@@ -8,6 +8,7 @@ picked an ad or a teaser list), the blocks' own paragraphs are the body instead.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 
@@ -15,6 +16,9 @@ from lxml.html import HtmlElement
 
 from crawler.article import normalise_text
 
+# Tags that sit inside a line of text, not around blocks.
+INLINE_TAGS = frozenset({"span", "a", "b", "strong", "i", "em", "u", "font", "sup", "sub",
+                         "small", "big", "img", "abbr", "code", "mark", "q", "s", "time"})
 MIN_PARAGRAPH_CHARS = 25  # shorter <p>s are bylines, labels and buttons, not article text
 # Text blocks read from the main blocks, outermost only.
 BLOCK_TAGS = ("p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "table")
@@ -22,9 +26,44 @@ BLOCK_TAGS = ("p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tab
 MIN_COVERAGE = 0.5
 
 
+# A keyword list ("báo , tin nhanh , vụ án , …" in a footer) is not prose: many pieces
+# between commas, of a few words each.
+MIN_LIST_PIECES = 8
+MAX_LIST_PIECE_WORDS = 4
+
+
 def element_text(element: HtmlElement) -> str:
-    """Return the element's visible text, spaces folded."""
-    return normalise_text(" ".join(element.itertext()))
+    """Return the element's visible text as a browser lays it out, spaces folded: inline
+    tags join their text ("m<span>ột" is "một", "<a>tổng hợp</a>." ends "tổng hợp."), block
+    tags and <br> separate it."""
+    parts: list[str] = []
+    add_text(element, parts)
+    return normalise_text("".join(parts))
+
+
+def add_text(element: HtmlElement, parts: list[str]) -> None:
+    """Append the element's text, its children's and their tails to `parts`."""
+    markup = isinstance(element.tag, str)  # not a comment
+    separate = markup and element.tag not in INLINE_TAGS
+    parts.append(" " if separate else "")
+    parts.append(element.text or "" if markup and element.tag != "script" else "")
+    for child in element:
+        add_text(child, parts)
+        parts.append(child.tail or "")
+    parts.append(" " if separate else "")
+
+
+def is_keyword_list(text: str) -> bool:
+    """True for a list of keywords or tags run together with commas, not a sentence."""
+    pieces = [piece for piece in re.split(r"[,;|]", text) if piece.strip()]
+    return len(pieces) >= MIN_LIST_PIECES and \
+        len(text.split()) <= MAX_LIST_PIECE_WORDS * len(pieces)
+
+
+def prose_chars(paragraph: HtmlElement) -> int:
+    """Return the length of a paragraph's text, 0 for a keyword list."""
+    text = element_text(paragraph)
+    return 0 if is_keyword_list(text) else len(text)
 
 
 def main_blocks(root: HtmlElement) -> list[HtmlElement]:
@@ -33,8 +72,8 @@ def main_blocks(root: HtmlElement) -> list[HtmlElement]:
     chars: Counter[HtmlElement] = Counter()
     for paragraph in root.iter("p"):
         parent = paragraph.getparent()
-        if parent is not None and len(text := element_text(paragraph)) >= MIN_PARAGRAPH_CHARS:
-            chars[parent] += len(text)
+        if parent is not None and (length := prose_chars(paragraph)) >= MIN_PARAGRAPH_CHARS:
+            chars[parent] += length
     if not chars:
         return []
     top = chars.most_common(1)[0][0]

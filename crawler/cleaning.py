@@ -36,6 +36,9 @@ BOILERPLATE_PATTERNS = tuple(re.compile(pattern, re.IGNORECASE) for pattern in (
     r"^(chủ đề|từ khóa|từ khoá|tags?)\s*:?\s+[^.!?]{1,100}$",  # tag lines, not sentences
     r"^theo dõi .{1,60} trên google news$",
     r"^>+\s*(xem tiếp|xem thêm|đọc thêm|mời xem)\b",        # ">> Xem tiếp: …"
+    r"^(>>|»)",                                           # ">> Other story >> Another"
+    r"^(cn|t[2-7]|th[2-7])(\s*\|\s*(cn|t[2-7]|th[2-7])){5,}$",  # a calendar's weekday row
+    r"^\W?\w?\W?$",                                         # "X" (a close button), "|"
     r"^chia sẻ\b.{0,80}\btại đây\.?$",                    # "Chia sẻ ảnh của bạn tại đây"
     r"^(nguồn|source)\s*:\s*\S+\.(vn|com|net)\S*$",
     r"^nguồn( tin)?\s*:\s*[^.!?]{1,80}$",                 # NukeViet "Nguồn tin: Sở TN&MT"
@@ -90,5 +93,11 @@ def clean_paragraphs(paragraphs: Iterable[str], *, title: str, lead: str = "") -
 
 
 def _repeats_one_of(text: str, repeats: set[str]) -> bool:
+    """True when the text is one of `repeats`, or one of them followed by furniture (a lead
+    ending with a related story's link: "… gây ô nhiễm. >> Xả rác - sự hồn nhiên độc ác")."""
     folded = text.casefold().rstrip(" .…")
-    return any(folded == other.rstrip(" .…") for other in repeats)
+    for other in (other.rstrip(" .…") for other in repeats):
+        rest = folded[len(other):].lstrip(" .") if folded.startswith(other) else None
+        if folded == other or (rest is not None and is_boilerplate_line(rest)):
+            return True
+    return False

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from copy import deepcopy
 from datetime import datetime
 from functools import cache
 from urllib.parse import urlsplit
@@ -21,9 +22,22 @@ from lxml import html as lxml_html
 from lxml.html import HtmlElement
 
 from crawler.article import Article, normalise_text
-from crawler.blocks import better_body, element_text
-from crawler.cleaning import NOISE_CLASS, STORY_BOX_CLASS, clean_paragraphs
-from crawler.dates import VN_TZ, PageDate, date_in_url, parse_date, writes_month_first
+from crawler.blocks import (
+    INLINE_TAGS,
+    MIN_PARAGRAPH_CHARS,
+    better_body,
+    element_text,
+    prose_chars,
+)
+from crawler.cleaning import NOISE_CLASS, STORY_BOX_CLASS, clean_paragraphs, is_boilerplate_line
+from crawler.dates import (
+    VN_TZ,
+    PageDate,
+    date_in_url,
+    is_date_line,
+    parse_date,
+    writes_month_first,
+)
 from crawler.registry import Selectors, Source
 from crawler.urls import canonical_url, same_site
 
@@ -62,6 +76,9 @@ PUBLISHER_WORDS = re.compile(
 # "Tâm Giao Ảnh: Cao Trung Hiếu": the photographer's credit after the author's name.
 PHOTO_CREDIT = re.compile(r"\s*(ảnh|photo)\s*:.*$", re.IGNORECASE)
 AUTHOR_CLASS = re.compile(r"(author|tac-?gia|byline|writer|signature)", re.IGNORECASE)
+# A box named for the story's source holds a "Theo X" credit closing the article.
+CREDIT_CLASS = re.compile(r"(^|[\s_-])(source|nguon-?tin|nguon)($|[\s_-])", re.IGNORECASE)
+SOURCE_CREDIT = re.compile(r"theo\s", re.IGNORECASE)
 DATE_META = (
     "meta[property='article:published_time']", "meta[itemprop='datePublished']",
     "meta[name='pubdate']", "meta[name='publishdate']", "meta[name='dc.date.issued']",
@@ -72,10 +89,15 @@ AUTHOR_META = ("meta[name='author']", "meta[property='article:author']")
 CAPTIONS = ("figcaption, .caption, .image-caption, .PhotoCMS_Caption, .fig-caption, "
             ".desc_image")
 # Dropped from the page on parsing: never text, and trafilatura need not see them.
-STRIP_TAGS = ("script", "style", "noscript", "iframe", "form > input", "svg", "button")
+# JSON-LD stays: it names the author ("author": {"name": …}); its text is never read as
+# the page's (element_text skips scripts).
+STRIP_TAGS = ("script:not([type='application/ld+json'])", "style", "noscript", "iframe",
+              "form > input", "svg", "button")
 VIETNAMESE_LETTERS = frozenset("ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
 TEXT_BLOCKS = ("p", "head", "item", "quote", "row")
 LAYOUT_BLOCKS = ("p", "div", "h1", "h2", "h3", "table", "ul")
+# Text a box may add to a list of links and still be that list's box: a heading, "see all".
+MAX_BOX_LABEL_CHARS = 80
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
@@ -89,7 +111,7 @@ def extract_article(html: str, url: str, *, source: Source | None = None, now: d
     title_el = find_title(tree, selectors.title if selectors else "")
     title = element_text(title_el) if title_el is not None else declared_title(tree, url)
     lead_el = find_lead(tree, selectors.lead if selectors else "", title_el)
-    lead = element_text(lead_el) if lead_el is not None else ""
+    lead = lead_text(lead_el) if lead_el is not None else ""
     published = find_date(tree, html, selectors.date if selectors else "", title_el, now,
                           date_hint) or fallback_date(url, date_hint)
     author = find_author(tree, selectors.author if selectors else "")
@@ -219,6 +241,16 @@ def find_lead(tree: HtmlElement, selector: str, title_el: HtmlElement | None
     return next((element for element in classed(following(tree, title_el), LEAD_CLASS)
                  if element.tag in ("p", "div", "h2", "strong")
                  and len(element_text(element)) >= 40), None)
+
+
+def lead_text(element: HtmlElement) -> str:
+    """Return the lead's text without the related story's link a sapo often ends with
+    ("… gây ô nhiễm. <br><a>>> Xả rác - sự hồn nhiên độc ác</a>")."""
+    element = deepcopy(element)
+    for link in list(element.iter("a")):
+        if is_boilerplate_line(element_text(link)):
+            link.drop_tree()
+    return element_text(element)
 
 
 def classed(elements: Iterator[HtmlElement], pattern: re.Pattern[str],
@@ -381,10 +413,22 @@ def find_author(tree: HtmlElement, selector: str) -> str | None:
         return clean_author(element_text(element)) if element is not None else None
     marked = (element for element in tree.cssselect("[itemprop=author]")
               if not inside_noise(element))
-    for element in (*marked, *classed(tree.iter(), AUTHOR_CLASS)):
-        if author := clean_author(element_text(element)):
+    credits = (element for element in classed(tree.iter(), CREDIT_CLASS)
+               if SOURCE_CREDIT.match(element_text(element)))
+    for element in (*marked, *classed(tree.iter(), AUTHOR_CLASS), *credits):
+        if not source_in_date_line(element) and \
+                (author := clean_author(element_text(element))):
             return author
     return None
+
+
+def source_in_date_line(element: HtmlElement) -> bool:
+    """True for a "Theo X" credit printed in the article's date line ("Theo Ngoisao |
+    25/12/2012 10:25"): it names the outlet the story was taken from, not the writer."""
+    text, parent = element_text(element), element.getparent()
+    line = element_text(parent) if parent is not None else ""
+    return bool(SOURCE_CREDIT.match(text)) and line != text and \
+        is_date_line(line.replace(text, " ", 1))
 
 
 def take_byline(tree: HtmlElement, body: list[str], named: str | None,
@@ -453,7 +497,8 @@ def clean_author(text: str) -> str | None:
     Ảnh: Misso'), without its label or photo credit."""
     text = BYLINE_LABEL.sub("", normalise_text(text))
     text = PHOTO_CREDIT.sub("", text).strip(" -–|,")
-    if not text or len(text) > 60 or re.search(r"\d", text):
+    # A number standing alone is a date, a time or a count; one inside a name is not ("K14").
+    if not text or len(text) > 60 or any(word.isdigit() for word in re.findall(r"\w+", text)):
         return None
     return text
 
@@ -470,7 +515,7 @@ def body_paragraphs(tree: HtmlElement, selectors: Selectors | None, url: str,
             element.drop_tree()
     container = select_first(tree, (selectors.body,)) if selectors and selectors.body else None
     if container is None:
-        prepare(tree, keep_boxes=False)
+        prepare(tree, keep_boxes=False, headline=drop[0])
         paragraphs = trafilatura_blocks(lxml_html.tostring(tree, encoding="unicode"), url,
                                         favor_precision=True)
         return better_body(paragraphs, tree)
@@ -493,12 +538,15 @@ def trafilatura_blocks(document: str, url: str, *, favor_precision: bool = False
     return list(xml_blocks(xml)) if xml else []
 
 
-def prepare(root: HtmlElement, keep_boxes: bool) -> None:
-    """Strip noise boxes; on Vietnamese pages, turn image captions into paragraphs."""
+def prepare(root: HtmlElement, keep_boxes: bool, headline: HtmlElement | None = None) -> None:
+    """Strip noise boxes; on Vietnamese pages, turn image captions and text-only divs
+    among paragraphs into paragraphs."""
     if not keep_boxes:
-        drop_noise_boxes(root)
+        drop_noise_boxes(root, headline)
+        drop_link_lists(root)
     if is_vietnamese(root):
         captions_as_paragraphs(root)
+        divs_as_paragraphs(root)
 
 
 def captions_as_paragraphs(root: HtmlElement) -> None:
@@ -547,23 +595,63 @@ def unwrap_table(table: HtmlElement) -> None:
         element.attrib.pop("width", None)
 
 
-def drop_noise_boxes(root: HtmlElement) -> None:
+def drop_noise_boxes(root: HtmlElement, headline: HtmlElement | None = None) -> None:
     """Remove boxes classed as related news, comments, share tools, ads and the like. A box
     is the article column, whatever its name, when it holds a third of the page's text or
-    half of its paragraph text ("entry-content-read-more", "page-content with-sidebar")."""
+    half of its paragraph text ("entry-content-read-more", "page-content with-sidebar"), or
+    the article's headline (the printable region "print-news" of many portals)."""
     total = len(element_text(root)) or 1
     paragraphs = paragraph_chars(root) or 1
+    keep = set(headline.iterancestors()) if headline is not None else set()
     for element in list(root.iter()):
         if isinstance(element.tag, str) and element.getparent() is not None and \
                 element.tag not in ("html", "body", "article", "main") and \
+                element not in keep and \
                 NOISE_CLASS.search(marks(element)) and len(element_text(element)) < total / 3 \
                 and paragraph_chars(element) < paragraphs / 2:
             element.drop_tree()
 
 
+def drop_link_lists(root: HtmlElement) -> None:
+    """Remove lists whose every item is one link (other stories' headlines, menus), with
+    the box around them when it adds only a heading or a "see all" link ("Thông tin cập
+    nhật về Amazon" over three headlines and "Xem tất cả >>")."""
+    for items in list(root.iter("ul", "ol")):
+        if root not in items.iterancestors() or not is_link_list(items):
+            continue  # already dropped with an earlier box
+        box = items
+        while (parent := box.getparent()) is not root and parent.tag not in ("body", "html") \
+                and len(element_text(parent)) - len(element_text(box)) <= MAX_BOX_LABEL_CHARS:
+            box = parent
+        box.drop_tree()
+
+
+def is_link_list(items: HtmlElement) -> bool:
+    """True for a list of two or more items, each of them all link text."""
+    entries = [item for item in items if item.tag == "li"]
+    return len(entries) >= 2 and all(
+        (text := element_text(item)) and
+        len(text) <= sum(len(element_text(link)) for link in item.iter("a")) for item in entries)
+
+
 def paragraph_chars(element: HtmlElement) -> int:
-    """Return how many characters of text the element's <p>s hold."""
-    return sum(len(element_text(paragraph)) for paragraph in element.iter("p"))
+    """Return how many characters of prose the element's <p>s hold."""
+    return sum(prose_chars(paragraph) for paragraph in element.iter("p"))
+
+
+def divs_as_paragraphs(root: HtmlElement) -> None:
+    """Make a text-only <div> a paragraph where its siblings are paragraphs: old CMSs and
+    text pasted from Word mix <DIV>s and <P>s in one article box, and trafilatura in
+    precision mode drops the divs (a lost first sentence)."""
+    for div in list(root.iter("div")):
+        parent = div.getparent()
+        if parent is None or any(isinstance(child.tag, str) and
+                                 child.tag not in (*INLINE_TAGS, "br")
+                                 for child in div.iterdescendants()):
+            continue
+        if len(element_text(div)) >= MIN_PARAGRAPH_CHARS and \
+                any(sibling.tag == "p" and element_text(sibling) for sibling in parent):
+            div.tag = "p"
 
 
 def xml_blocks(xml: str) -> Iterator[str]:

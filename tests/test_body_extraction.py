@@ -131,6 +131,14 @@ def test_the_main_blocks_replace_a_body_that_misses_most_of_them() -> None:
                                                   *PARAGRAPHS[2:]]
 
 
+def test_a_keyword_list_is_not_the_main_block() -> None:
+    keywords = " , ".join(f"tin nhanh {i} , vụ án , kinh tế" for i in range(40))
+    root = lxml_html.document_fromstring(
+        f"<html><body><div class='story'>{paragraphs_html()}</div>"
+        f"<div class='footer-website'><p>{keywords}</p></div></body></html>")
+    assert [block.get("class") for block in main_blocks(root)] == ["story"]
+
+
 def test_a_body_that_holds_the_main_blocks_is_kept() -> None:
     assert better_body(PARAGRAPHS, SPLIT) == PARAGRAPHS
 

@@ -17,6 +17,8 @@ TITLE = "Vinh danh 26 điển hình tiên tiến ngành Tài nguyên và Môi tr
     "Bản quyền thuộc Sở Tài nguyên và Môi trường tỉnh Bình Dương", "Các tin khác", "  ",
     "Nguồn tin: Sở Tài nguyên và Môi trường", "Lượt xem: 235",
     ">> Xem tiếp: Hình ảnh Leila Lopes đăng quang", "Chia sẻ ảnh về cuộc sống của bạn tại đây",
+    ">> Doanh nhân buôn ma túy lãnh án >> Truy tố bị can", "» Tin liên quan khác",
+    "CN | T2 | T3 | T4 | T5 | T6 | T7", "X",  # a calendar's weekday row, a close button
     # A date line that trafilatura keeps as a paragraph.
     "Thứ Sáu, 14/02/2025, 16:40", "Cập nhật lúc: 10:30, Thứ Tư, 12/06/2024",
     "Ngày đăng: 15/10/2024 02:15:36 CH", "09:30 | 15/03/2024",

@@ -6,11 +6,13 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from lxml import html as lxml_html
 
 from conftest import expected_articles, mirror_page
 from crawler.article import normalise_text
+from crawler.blocks import element_text
 from crawler.dates import VN_TZ
-from crawler.extraction import extract_article
+from crawler.extraction import divs_as_paragraphs, drop_link_lists, extract_article
 from crawler.registry import load_registry
 
 EXPECTED = expected_articles()
@@ -219,3 +221,84 @@ def test_meta_authors_and_closing_bylines(meta_author: str, tail: str, author: s
     article = extract_article(html, "https://x.vn/a.html", now=NOW)
     assert article is not None and article.author == author
     assert article.paragraphs[-1] == last
+
+
+def test_a_box_holding_the_headline_is_never_a_noise_box() -> None:
+    # Portals mark the printable article region "print-news"; "print" names share tools.
+    links = "".join(f"<p><a href='/{i}'>Tin hoạt động số {i}</a></p>" for i in range(40))
+    html = page("", f"<div class='box-list'>{links}</div><div id='print-news'>"
+                f"<h1>Kiểm tra hoạt động khai thác đá</h1>{BODY}</div>")
+    article = extract_article(html, "https://x.vn/a.html", now=NOW)
+    assert article is not None and len(article.paragraphs) == 3
+
+
+def test_text_only_divs_among_paragraphs_are_paragraphs() -> None:
+    # Old CMSs and Word-pasted text mix <DIV>s and <P>s in one article box.
+    root = lxml_html.fragment_fromstring(
+        "<div><DIV align=left>Cụ thể, trong dịp nghỉ Tết Dương lịch cán bộ được nghỉ 4 ngày.</DIV>"
+        "<div><img src='/a.jpg'></div><div><p>Một đoạn văn nằm trong khối riêng của nó.</p></div>"
+        "<p>Đoàn kiểm tra liên ngành đã làm việc với các doanh nghiệp khai thác đá.</p></div>")
+    divs_as_paragraphs(root)
+    assert [child.tag for child in root] == ["p", "div", "div", "p"]
+    alone = lxml_html.fragment_fromstring(
+        "<div><div>Một khối chữ không nằm giữa các đoạn văn của bài báo.</div></div>")
+    divs_as_paragraphs(alone)
+    assert [child.tag for child in alone] == ["div"]
+
+
+def test_inline_tags_join_words_as_the_browser_shows_them() -> None:
+    # Word-pasted markup splits words across spans; a link ends right before its full stop.
+    paragraph = lxml_html.fragment_fromstring(
+        "<div>có thêm m<span>ột</span> <b>gợi ý</b> về <a href='/x'>ma túy tổng hợp</a>.<br>"
+        "Tin, ảnh<div>Vũ Phương Thảo</div></div>")
+    assert element_text(paragraph) == ("có thêm một gợi ý về ma túy tổng hợp. "
+                                       "Tin, ảnh Vũ Phương Thảo")
+
+
+def test_a_box_of_linked_headlines_goes_with_its_heading() -> None:
+    links = "".join(f"<li><a href='/{i}'>Tin về khai thác đá số {i}</a></li>" for i in range(3))
+    root = lxml_html.document_fromstring(
+        f"<html><body><div id='article'><h1>Kiểm tra hoạt động khai thác đá</h1>{BODY}"
+        "<ul><li>Mỏ đá Lục Nam: 12 giấy phép</li><li>Mỏ đá Yên Thế: 9 giấy phép</li></ul>"
+        f"<ul class='inline'>{links}</ul></div>"
+        "<div id='topic'><h2>Thông tin cập nhật về khai thác đá</h2>"
+        f"<div><ul>{links}</ul><a href='/tag'>Xem tất cả >></a></div></div></body></html>")
+    drop_link_lists(root)
+    assert root.get_element_by_id("topic", None) is None
+    assert len(root.get_element_by_id("article").xpath(".//ul")) == 1  # the data list stays
+
+
+def test_a_related_link_ending_the_lead_is_neither_lead_nor_body() -> None:
+    lead = "Dòng nước bốc lên lớp hơi bụi trắng khiến cây cỏ gần đó chết cháy."
+    html = page("", f"<div><h1>Dòng nước độc trên cánh đồng Hà Nội</h1><h2 class='Lead'>{lead}"
+                "<br><a href='/x' class='Lead'>&gt;&gt; Xả rác - sự hồn nhiên độc ác</a></h2>"
+                f"{BODY}</div>")
+    article = extract_article(html, "https://x.vn/a.html", now=NOW)
+    assert article is not None and article.lead == lead
+    assert "Xả rác" not in article.text
+
+
+def test_the_json_ld_author_is_read() -> None:
+    json_ld = ('<script type="application/ld+json">{"@type": "NewsArticle", '
+               '"author": {"@type": "Person", "name": "Anh Minh"}}</script>')
+    html = page(json_ld, f"<article><h1>Kiểm tra hoạt động khai thác đá</h1>{BODY}</article>")
+    article = extract_article(html, "https://x.vn/a.html", now=NOW)
+    assert article is not None and article.author == "Anh Minh"
+    assert "NewsArticle" not in article.text
+
+
+@pytest.mark.parametrize(("credit", "author"), [
+    # "Theo X" in the date line names the outlet the story came from, not its writer.
+    ("<span class='date'><span itemprop='author'>Theo Ngoisao</span> | "
+     "<span>25/12/2012 10:25</span></span>", None),
+    # A writer's name in the date line is the author.
+    ("<span class='date'><span class='author'>Thu Hà</span> | "
+     "<span>25/12/2012 10:25</span></span>", "Thu Hà"),
+    # A source box closing the article is its byline, a name with digits included.
+    ("<div class='source'>Theo K14</div>", "K14"),
+])
+def test_source_credits(credit: str, author: str | None) -> None:
+    before, after = (credit, "") if "date" in credit else ("", credit)
+    html = page("", f"<div><h1>Kiểm tra hoạt động khai thác đá</h1>{before}{BODY}</div>{after}")
+    article = extract_article(html, "https://x.vn/a.html", now=NOW)
+    assert article is not None and article.author == author

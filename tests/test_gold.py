@@ -17,7 +17,7 @@ import pytest
 from crawler.article import normalise_text
 from crawler.dates import VN_TZ
 from crawler.extraction import extract_article
-from crawler.textmetrics import shingle_score
+from crawler.textmetrics import score_page
 
 GOLD = Path(__file__).parent / "resources" / "gold"
 PAGES = sorted(GOLD.glob("*/*.json"))
@@ -48,5 +48,5 @@ def test_gold_page_gives_its_article(path: Path) -> None:
     assert lead in text
     leftovers = [line for line in expected["must_not_contain"] if normalise_text(line) in text]
     assert leftovers == []
-    score = shingle_score("\n".join([lead, *body]), text)
+    score = score_page("\n".join([lead, *body]), text)
     assert score.f1 >= MIN_BODY_F1, f"body F1 {score.f1:.3f}"

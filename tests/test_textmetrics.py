@@ -1,10 +1,10 @@
-"""The article-extraction-benchmark metric (bench/metric.py) on tiny hand-made texts."""
+"""The article-extraction-benchmark metric (crawler/textmetrics.py) on tiny hand-made texts."""
 
 from __future__ import annotations
 
 import pytest
 
-from bench.metric import PageScore, aggregate, score_page, shingles, tokens
+from crawler.textmetrics import PageScore, aggregate, score_page, shingles, tokens
 
 
 def test_tokens_are_word_runs_with_case_kept() -> None:
