@@ -20,6 +20,7 @@ from typing import Any
 
 RESOURCES = Path(__file__).resolve().parent.parent / "tests" / "resources"
 Piece = dict[str, Any]  # title, lead, body (list of paragraphs)
+Edit = dict[str, Any]  # one row of the edits file: headline, sapo, credit, related (a list)
 
 # Light rewording an editor does: the first occurrence of each, per paragraph.
 REWORDING = (("cho biết", "cho hay"), ("Tuy nhiên", "Dù vậy"), ("đồng thời", "cùng với đó"),
@@ -54,33 +55,33 @@ def uncredited(lead: str) -> str:
     return lead
 
 
-def headline(base: Piece, edit: dict[str, str]) -> Piece:
+def headline(base: Piece, edit: Edit) -> Piece:
     """Edited headline, the source's credit dropped from the sapo, a credit line added."""
     return {"title": edit["headline"], "lead": uncredited(base["lead"]),
             "body": [*base["body"], edit["credit"]]}
 
 
-def sapo(base: Piece, edit: dict[str, str]) -> Piece:
+def sapo(base: Piece, edit: Edit) -> Piece:
     """A sapo of the re-publisher's own; the original sapo becomes the first paragraph."""
     body = [uncredited(base["lead"])] if base["lead"] else []
     return {"title": base["title"], "lead": edit["sapo"], "body": [*body, *base["body"]]}
 
 
-def trimmed(base: Piece, edit: dict[str, str]) -> Piece:
+def trimmed(base: Piece, edit: Edit) -> Piece:
     """The ending cut (the last third of the text paragraphs), photos and captions dropped."""
     body = content_paragraphs(base["body"])
     keep = max(2, len(body) - max(1, len(body) // 3))
     return {"title": base["title"], "lead": base["lead"], "body": body[:keep]}
 
 
-def boilerplate(base: Piece, edit: dict[str, str]) -> Piece:
+def boilerplate(base: Piece, edit: Edit) -> Piece:
     """The re-publisher's page furniture kept around the text, the credit line at the end."""
     return with_furniture({"title": base["title"], "lead": uncredited(base["lead"]),
                            "body": [*content_paragraphs(base["body"]), edit["credit"]]},
                           related=edit["related"])
 
 
-def reordered(base: Piece, edit: dict[str, str]) -> Piece:
+def reordered(base: Piece, edit: Edit) -> Piece:
     """One paragraph moved: the second text paragraph goes to the end."""
     body = list(base["body"])
     moving = content_paragraphs(body)[1]
@@ -88,13 +89,13 @@ def reordered(base: Piece, edit: dict[str, str]) -> Piece:
     return {"title": edit["headline"], "lead": base["lead"], "body": [*body, moving]}
 
 
-def reworded(base: Piece, edit: dict[str, str]) -> Piece:
+def reworded(base: Piece, edit: Edit) -> Piece:
     """Light rewording: a dozen usual substitutions, once per paragraph."""
     return {"title": edit["headline"], "lead": reword(base["lead"]),
             "body": [reword(paragraph) for paragraph in base["body"]]}
 
 
-def combined(base: Piece, edit: dict[str, str]) -> Piece:
+def combined(base: Piece, edit: Edit) -> Piece:
     """Everything at once: new headline and sapo, the ending cut, furniture, a credit."""
     cut = trimmed(sapo(base, edit), edit)
     return with_furniture({"title": edit["headline"], "lead": cut["lead"],
@@ -111,7 +112,7 @@ def with_furniture(piece: Piece, related: list[str]) -> Piece:
     return {**piece, "body": [*TOP_LINES, *piece["body"], *BOTTOM_LINES, *related]}
 
 
-VARIANTS: dict[str, Callable[[Piece, dict[str, str]], Piece]] = {
+VARIANTS: dict[str, Callable[[Piece, Edit], Piece]] = {
     "headline": headline, "sapo": sapo, "trimmed": trimmed, "boilerplate": boilerplate,
     "reordered": reordered, "reworded": reworded}
 

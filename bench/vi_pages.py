@@ -28,6 +28,7 @@ from pathlib import Path
 import trafilatura
 from rich.console import Console
 from rich.table import Table
+from trafilatura.settings import Document
 
 from crawler.article import normalise_text
 from crawler.dates import VN_TZ
@@ -62,7 +63,7 @@ def ours(html: str, url: str) -> Result:
 def plain_trafilatura(html: str, url: str) -> Result:
     """Return plain trafilatura's extraction: its text, title, date and author."""
     document = trafilatura.bare_extraction(html, url=url, with_metadata=True)
-    if document is None:
+    if not isinstance(document, Document):  # None: nothing found (a dict only if asked for)
         return Result("", "", "", "")
     return Result(document.title or "", (document.date or "")[:10], document.text or "",
                   document.author or "")
