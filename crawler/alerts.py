@@ -19,8 +19,6 @@ from typing import Any
 
 import apprise
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from crawler import settings
@@ -33,8 +31,8 @@ from crawler.storage import (
     AlertOutbox,
     ArticleRecord,
     SourceRecord,
-    StorageError,
     Store,
+    dialect_insert,
 )
 
 JSON_SCHEMES = ("json", "jsons")  # webhooks that get the alert as a JSON document
@@ -195,13 +193,9 @@ def outbox_rows(rule: Rule, event: str, source_id: str, message: Message,
 
 def insert_new(session: Session, rows: list[dict[str, Any]], chunk: int = 500) -> int:
     """Insert the outbox rows not queued yet; return how many were new."""
-    dialect = session.get_bind().dialect.name
-    insert: Any = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}.get(dialect)
-    if insert is None:
-        raise StorageError(f"alerts need SQLite or PostgreSQL, not {dialect}")
     added = 0
     for start in range(0, len(rows), chunk):
-        statement = (insert(AlertOutbox).values(rows[start:start + chunk])
+        statement = (dialect_insert(session, AlertOutbox).values(rows[start:start + chunk])
                      .on_conflict_do_nothing(index_elements=["rule", "event", "destination"])
                      .returning(AlertOutbox.id))  # only the rows inserted come back
         added += len(session.execute(statement).all())

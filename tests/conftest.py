@@ -11,11 +11,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy import text
 
 from crawler.cli import mirror_sources
 from crawler.mirror import SITES_DIR, MirrorServer, resolve
 from crawler.registry import load_registry
-from crawler.storage import Base, Store
+from crawler.storage import Base, Store, open_engine
 
 RESOURCES = Path(__file__).parent / "resources"
 TNMT = [sys.executable, "-m", "crawler"]
@@ -45,10 +46,17 @@ def empty_store(backend: str, tmp_path: Path) -> Store:
         return Store(str(tmp_path / "tnmt.db"))
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL tests need TNMT_TEST_POSTGRES_URL (.ci/run sets it)")
-    previous = Store(POSTGRES_URL)
-    Base.metadata.drop_all(previous.engine)
-    previous.close()
+    reset_postgres(POSTGRES_URL)
     return Store(POSTGRES_URL)
+
+
+def reset_postgres(url: str) -> None:
+    """Drop our tables and the schema's revision from a PostgreSQL test database."""
+    engine = open_engine(url)
+    Base.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
 
 
 def mirror_page(url: str) -> bytes:
