@@ -170,10 +170,11 @@ def record_state(session: Session, source_id: str, state: str,
     """Store a source's state; return (previous state, change number) when it changed."""
     if state not in HEALTH_STATES:
         raise ValueError(f"source {source_id}: unknown health state {state!r}")
-    notice = session.get(AlertHealthState, source_id)
-    if notice is None:
-        notice = AlertHealthState(source_id=source_id, state="ok", changes=0, changed_at=now)
-        session.add(notice)
+    # Insert-if-missing, then lock the row: concurrent writers number each change once.
+    session.execute(dialect_insert(session, AlertHealthState).values(
+        source_id=source_id, state="ok", changes=0, changed_at=now).on_conflict_do_nothing())
+    notice = session.scalars(select(AlertHealthState).where(
+        AlertHealthState.source_id == source_id).with_for_update()).one()
     if notice.state == state:
         return None
     previous = notice.state

@@ -349,15 +349,11 @@ class Store:
 
     def sync_sources(self, sources: Iterable[Source]) -> None:
         """Record the registry's sources (new ones added, changed ones updated)."""
+        rows = [{"id": source.id, "name": source.name, "province": source.province,
+                 "kind": source.kind, "homepage": source.homepage, "status": source.status,
+                 "first_seen_at": now_utc()} for source in sources]
         with self.transaction() as session:
-            for source in sources:
-                record = session.get(SourceRecord, source.id) or SourceRecord(
-                    id=source.id, first_seen_at=now_utc()
-                )
-                record.name, record.province = source.name, source.province
-                record.kind, record.homepage, record.status = (source.kind, source.homepage,
-                                                              source.status)
-                session.add(record)
+            upsert(session, SourceRecord, rows, keep=("first_seen_at",))
 
     def start_run(self, source_id: str, started_at: datetime | None = None) -> int:
         with self.transaction() as session:
@@ -601,10 +597,10 @@ class Store:
     def save_validators(self, found: Mapping[str, tuple[str, str]]) -> None:
         """Remember {url: (etag, last_modified)} for the next conditional requests."""
         now = now_utc()
+        rows = [{"url": url, "etag": etag, "last_modified": last_modified, "stored_at": now}
+                for url, (etag, last_modified) in found.items()]
         with self.transaction() as session:
-            for url, (etag, last_modified) in found.items():
-                session.merge(HttpValidator(url=url, etag=etag, last_modified=last_modified,
-                                            stored_at=now))
+            upsert(session, HttpValidator, rows)
 
     def due_for_revisit(self, source_id: str, *, now: datetime, max_age: timedelta,
                         interval: timedelta, limit: int) -> list[tuple[int, str]]:
@@ -662,6 +658,21 @@ def dialect_insert(session: Session, model: type[Base]) -> Any:
     return insert_into(model)
 
 
+def upsert(session: Session, model: type[Base], rows: list[dict[str, Any]],
+           keep: Iterable[str] = ()) -> None:
+    """Insert the rows; a row whose primary key is stored already updates it instead (but
+    for the `keep` columns), also when another writer stored it a moment ago."""
+    if not rows:
+        return
+    keys = [column.name for column in model.__table__.primary_key]
+    # In key order: two writers take the rows' locks in one order, so neither waits forever.
+    rows = sorted(rows, key=lambda row: tuple(row[key] for key in keys))
+    statement = dialect_insert(session, model).values(rows)
+    changed = set(rows[0]) - set(keys) - set(keep)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=keys, set_={name: statement.excluded[name] for name in changed}))
+
+
 def _equal_article(session: Session, url: str, content_hash: str) -> int | None:
     """Return the id of the stored article with this URL, else with this content."""
     return session.scalar(select(ArticleRecord.id).where(or_(
@@ -689,9 +700,7 @@ def _mark_seen(session: Session, article_id: int | None, aliases: Iterable[str],
 
 
 def _bump_check(session: Session, article_id: int, when: datetime) -> None:
-    check = session.get(ArticleCheck, article_id) or ArticleCheck(article_id=article_id)
-    check.checked_at = when
-    session.add(check)
+    upsert(session, ArticleCheck, [{"article_id": article_id, "checked_at": when}])
 
 
 def _add_versions(session: Session, record: ArticleRecord, article: Article,

@@ -6,8 +6,11 @@ import json
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import pytest
@@ -20,6 +23,7 @@ from crawler.storage import Base, Store, open_engine
 
 RESOURCES = Path(__file__).parent / "resources"
 TNMT = [sys.executable, "-m", "crawler"]
+T = TypeVar("T")
 POSTGRES_URL = os.environ.get("TNMT_TEST_POSTGRES_URL", "")
 
 
@@ -57,6 +61,30 @@ def reset_postgres(url: str) -> None:
     with engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
     engine.dispose()
+
+
+def at_once(calls: list[Callable[[], T]]) -> list[T]:
+    """Run the calls in threads released together; return their results (raise the first
+    error one of them raised)."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            results[index] = calls[index]()
+        except Exception as exc:  # handed to the test below
+            results[index] = exc
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    for result in results:
+        if isinstance(result, Exception):
+            raise result
+    return results
 
 
 def mirror_page(url: str) -> bytes:

@@ -7,25 +7,26 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
-from sqlalchemy import inspect, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Engine
 
-from conftest import POSTGRES_URL, empty_store, reset_postgres, run_tnmt
+from conftest import POSTGRES_URL, at_once, empty_store, reset_postgres, run_tnmt
 from crawler import schema
 from crawler.article import Article, content_hash
 from crawler.cli import main
-from crawler.storage import Base, StorageError, Store, open_engine
+from crawler.registry import load_registry
+from crawler.storage import Base, SourceRecord, StorageError, Store, open_engine
 
 WHEN = datetime(2026, 11, 20, 8, 0)  # naive UTC, as the columns hold it
 OLDER = [revision.id for revision in schema.history()][:-1]
@@ -197,21 +198,9 @@ def test_processes_opening_one_new_sqlite_file_at_once_create_it_once(tmp_path: 
 
 def race(stores: list[Store], articles: list[Article]) -> list[int | None]:
     """Store articles[i] through stores[i], all at the same moment; return what each got."""
-    barrier = threading.Barrier(len(stores))
-    results: list[int | None] = [None] * len(stores)
-
-    def write(index: int) -> None:
-        barrier.wait()
-        article = articles[index]
-        results[index] = stores[index].add_article(
-            article, source_id="monre", content_hash=content_hash(article), run_id=None)
-
-    threads = [threading.Thread(target=write, args=(index,)) for index in range(len(stores))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+    return at_once([partial(store.add_article, article, source_id="monre",
+                            content_hash=content_hash(article), run_id=None)
+                    for store, article in zip(stores, articles, strict=True)])
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
@@ -242,5 +231,26 @@ def test_two_writers_storing_one_article_at_once_leave_one_row_and_an_alias(
         assert len(stored) == 1
         other = {f"https://monre.gov.vn/r-{number}.htm?v={side}" for side in (1, 2)} - {*stored}
         assert [alias.url for alias in by_url[stored[0]].aliases] == [*other]
+    second.close()
+    first.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_writers_recording_the_same_sources_validators_and_checks_at_once_all_succeed(
+        backend: str, tmp_path: Path) -> None:
+    first = empty_store(backend, tmp_path)
+    write_foundation_rows(first.engine)
+    second = Store(first.url)
+    sources = list(load_registry().values())
+    validators = {f"https://monre.gov.vn/list/{n}": (f'"e{n}"', "") for n in range(50)}
+    for _ in range(5):
+        at_once([partial(store.sync_sources, sources) for store in (first, second)])
+        at_once([partial(store.save_validators, validators) for store in (first, second)])
+        at_once([partial(store.mark_checked, 1) for store in (first, second)])
+    with first.reading() as session:
+        assert session.scalar(select(func.count(SourceRecord.id))) == len(sources)
+    assert first.validators("https://monre.gov.vn/list/7").etag == '"e7"'
+    assert first.due_for_revisit("monre", now=datetime.now(UTC), max_age=timedelta(days=3650),
+                                 interval=timedelta(hours=1), limit=5) == []
     second.close()
     first.close()
