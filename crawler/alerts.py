@@ -19,8 +19,6 @@ from typing import Any
 
 import apprise
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from crawler import settings
@@ -33,8 +31,8 @@ from crawler.storage import (
     AlertOutbox,
     ArticleRecord,
     SourceRecord,
-    StorageError,
     Store,
+    dialect_insert,
 )
 
 JSON_SCHEMES = ("json", "jsons")  # webhooks that get the alert as a JSON document
@@ -173,10 +171,11 @@ def record_state(session: Session, source_id: str, state: str,
     """Store a source's state; return (previous state, change number) when it changed."""
     if state not in HEALTH_STATES:
         raise ValueError(f"source {source_id}: unknown health state {state!r}")
-    notice = session.get(AlertHealthState, source_id)
-    if notice is None:
-        notice = AlertHealthState(source_id=source_id, state="ok", changes=0, changed_at=now)
-        session.add(notice)
+    # Insert-if-missing, then lock the row: concurrent writers number each change once.
+    session.execute(dialect_insert(session, AlertHealthState).values(
+        source_id=source_id, state="ok", changes=0, changed_at=now).on_conflict_do_nothing())
+    notice = session.scalars(select(AlertHealthState).where(
+        AlertHealthState.source_id == source_id).with_for_update()).one()
     if notice.state == state:
         return None
     previous = notice.state
@@ -196,13 +195,9 @@ def outbox_rows(rule: Rule, event: str, source_id: str, message: Message,
 
 def insert_new(session: Session, rows: list[dict[str, Any]], chunk: int = 500) -> int:
     """Insert the outbox rows not queued yet; return how many were new."""
-    dialect = session.get_bind().dialect.name
-    insert: Any = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}.get(dialect)
-    if insert is None:
-        raise StorageError(f"alerts need SQLite or PostgreSQL, not {dialect}")
     added = 0
     for start in range(0, len(rows), chunk):
-        statement = (insert(AlertOutbox).values(rows[start:start + chunk])
+        statement = (dialect_insert(session, AlertOutbox).values(rows[start:start + chunk])
                      .on_conflict_do_nothing(index_elements=["rule", "event", "destination"])
                      .returning(AlertOutbox.id))  # only the rows inserted come back
         added += len(session.execute(statement).all())

@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.syntax import Syntax
 from rich.table import Table
 
-from crawler import settings
+from crawler import schema, settings
 from crawler.alert_rules import AlertRules, AlertRulesError, configured_rules, redacted
 from crawler.alerts import (
     Delivery,
@@ -46,7 +46,10 @@ from crawler.storage import (
     DroppedPage,
     StorageError,
     Store,
+    display_url,
+    engine_for,
     now_utc,
+    resolve_db_url,
     story_id_of,
 )
 from scheduler import cron_trigger
@@ -563,10 +566,10 @@ def status(source_ids: tuple[str, ...], fmt: str, db: str | None, source_dirs: t
     state (ok, stale, failing, layout-changed)."""
     registry = load_registry(source_dirs, builtin=builtin)
     wanted = {source.id for source in registry.select(source_ids)}
-    store = Store(db)
-    thresholds = Thresholds.from_settings(build_settings(store.url, overrides=overrides))
-    rows = [health for health in source_health(store, registry, now_utc(), thresholds)
-            if health.source_id in wanted]
+    with Store(db) as store:
+        thresholds = Thresholds.from_settings(build_settings(store.url, overrides=overrides))
+        rows = [health for health in source_health(store, registry, now_utc(), thresholds)
+                if health.source_id in wanted]
     if fmt == "json":
         click.echo(json.dumps([{**health.__dict__, **{
             key: iso_time(getattr(health, key))
@@ -583,6 +586,47 @@ def status(source_ids: tuple[str, ...], fmt: str, db: str | None, source_dirs: t
         table.add_row(health.source_id, health.state, last_run,
                       local_time(health.last_success_at), local_time(health.last_new_article_at),
                       str(health.failure_streak), str(health.zero_yield_streak), health.reason)
+    out.print(table)
+
+
+@main.group("db")
+def db_group() -> None:
+    """The database schema: Alembic migrations (see README "Scaling out")."""
+
+
+@db_group.command("upgrade")
+@db_option
+@fail_cleanly
+def db_upgrade(db: str | None) -> None:
+    """Upgrade the database's schema to this release's (the one step PostgreSQL needs
+    after an update; SQLite files upgrade themselves when opened)."""
+    url = resolve_db_url(db)
+    with engine_for(url) as engine:
+        before, after = schema.upgrade(engine)
+    done = f"already at {after}" if before == after else f"upgraded from {before} to {after}"
+    click.echo(f"database {display_url(url)}: {done}")
+
+
+@db_group.command("current")
+@db_option
+@fail_cleanly
+def db_current(db: str | None) -> None:
+    """Print the database's schema revision, and whether it is this release's."""
+    url = resolve_db_url(db)
+    with engine_for(url) as engine, engine.connect() as connection:
+        revision = schema.current(connection)
+    state = "head" if revision == schema.head() else f"needs `tnmt db upgrade` to {schema.head()}"
+    click.echo(f"{revision} ({state})")
+
+
+@db_group.command("history")
+def db_history() -> None:
+    """List the schema revisions, oldest first."""
+    table = Table(title="Schema revisions")
+    table.add_column("revision", no_wrap=True)
+    table.add_column("what it does")
+    for revision in schema.history():
+        table.add_row(revision.id, revision.message.splitlines()[0])
     out.print(table)
 
 

@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from alembic.util import CommandError
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -35,6 +36,8 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import (
@@ -46,7 +49,7 @@ from sqlalchemy.orm import (
     relationship,
 )
 
-from crawler import settings
+from crawler import schema, settings
 from crawler.article import Article
 from crawler.registry import Source
 from crawler.stories import Fingerprint, StoryLink, best_match
@@ -243,6 +246,56 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
 
 
+def display_url(url: str) -> str:
+    """Return the URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        raise StorageError(f"database {url!r}: not a valid database URL") from None
+
+
+def open_engine(url: str) -> Engine:
+    """Return an engine on the database at `url` (SQLite: its folder made, WAL); the schema
+    is left as it is (crawler/schema.py migrates it)."""
+    shown = display_url(url)  # a malformed URL stops here, named
+    parsed = make_url(url)
+    try:
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "",
+                                                                             ":memory:"):
+            Path(parsed.database.removeprefix("file:")).parent.mkdir(parents=True,
+                                                                     exist_ok=True)
+        engine = create_engine(parsed)
+    except ImportError as exc:
+        raise StorageError(f"database {shown}: its driver is not installed "
+                           f"({exc})") from None
+    except (SQLAlchemyError, OSError) as exc:
+        raise StorageError(f"database {shown}: {_reason(exc)}") from None
+    if parsed.get_backend_name() == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+@contextmanager
+def database_errors(url: str) -> Iterator[None]:
+    """Turn a database or migration failure into one StorageError line naming the database."""
+    try:
+        yield
+    except (SQLAlchemyError, OSError, CommandError, schema.SchemaError) as exc:
+        raise StorageError(f"database {display_url(url)}: {_reason(exc)}") from None
+
+
+@contextmanager
+def engine_for(url: str) -> Iterator[Engine]:
+    """Yield an engine on `url` (the schema as it is), disposed afterwards; a failure is one
+    StorageError line."""
+    engine = open_engine(url)
+    try:
+        with database_errors(url):
+            yield engine
+    finally:
+        engine.dispose()
+
+
 def now_utc() -> datetime:
     """Return the current time, timezone-aware."""
     return datetime.now(UTC)
@@ -253,28 +306,14 @@ class Store:
 
     def __init__(self, db: str | None = None):
         self.url = resolve_db_url(db)
-        self.display_url = self.url
-        self.engine = self._connect()
-
-    def _connect(self) -> Engine:
+        self.display_url = display_url(self.url)
+        self.engine = open_engine(self.url)
         try:
-            url = make_url(self.url)
-        except ArgumentError:
-            raise StorageError(f"database {self.url!r}: not a valid database URL") from None
-        self.display_url = url.render_as_string(hide_password=True)
-        try:
-            if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-                Path(url.database.removeprefix("file:")).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url)
-            if url.get_backend_name() == "sqlite":
-                _configure_sqlite(engine)
-            Base.metadata.create_all(engine)
-        except ImportError as exc:
-            raise StorageError(f"database {self.display_url}: its driver is not installed "
-                               f"({exc})") from None
-        except (SQLAlchemyError, OSError) as exc:
-            raise StorageError(f"database {self.display_url}: {_reason(exc)}") from None
-        return engine
+            with database_errors(self.url):
+                schema.prepare(self.engine)
+        except StorageError:
+            self.engine.dispose()  # no connection left for the garbage collector to close
+            raise
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -300,19 +339,21 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
     # --- sources and runs -----------------------------------------------------------
 
     def sync_sources(self, sources: Iterable[Source]) -> None:
         """Record the registry's sources (new ones added, changed ones updated)."""
+        rows = [{"id": source.id, "name": source.name, "province": source.province,
+                 "kind": source.kind, "homepage": source.homepage, "status": source.status,
+                 "first_seen_at": now_utc()} for source in sources]
         with self.transaction() as session:
-            for source in sources:
-                record = session.get(SourceRecord, source.id) or SourceRecord(
-                    id=source.id, first_seen_at=now_utc()
-                )
-                record.name, record.province = source.name, source.province
-                record.kind, record.homepage, record.status = (source.kind, source.homepage,
-                                                              source.status)
-                session.add(record)
+            upsert(session, SourceRecord, rows, keep=("first_seen_at",))
 
     def start_run(self, source_id: str, started_at: datetime | None = None) -> int:
         with self.transaction() as session:
@@ -393,15 +434,8 @@ class Store:
 
     def mark_seen(self, article_id: int, aliases: Iterable[str] = ()) -> None:
         """Note that the article was seen again, and under which other URLs."""
-        now = now_utc()
         with self.transaction() as session:
-            record = session.get(ArticleRecord, article_id)
-            if record is None:
-                return
-            record.last_seen_at = now
-            for alias in set(aliases) - {record.url}:
-                if session.get(UrlAlias, alias) is None:
-                    session.add(UrlAlias(url=alias, article_id=article_id, first_seen_at=now))
+            _mark_seen(session, article_id, aliases, now_utc())
 
     # --- articles ---------------------------------------------------------------------
 
@@ -411,26 +445,27 @@ class Store:
     ) -> int | None:
         """Store a new article with its aliases (and its story membership and band buckets);
         return its id, or None when an equal one (same URL or same content) was stored
-        meanwhile."""
+        meanwhile, which then gets this article's URLs as aliases. Concurrent writers of
+        one article leave one row and no error (INSERT … ON CONFLICT DO NOTHING)."""
         now = now_utc()
-        record = ArticleRecord(
-            source_id=source_id, url=article.url, title=article.title, lead=article.lead,
-            body="\n".join(article.paragraphs), author=article.author,
-            published_at=article.published_at, published_has_time=article.published_has_time,
-            content_hash=content_hash, relevance=relevance, first_seen_at=now, last_seen_at=now,
-            run_id=run_id,
-        )
-        try:
-            with self.transaction() as session:
-                session.add(record)
-                session.flush()
-                for alias in set(aliases) - {article.url}:
-                    session.add(UrlAlias(url=alias, article_id=record.id, first_seen_at=now))
-                if story is not None:
-                    add_story_member(session, record.id, story)
-        except IntegrityError:
-            return None
-        return record.id
+        row = {"source_id": source_id, "url": article.url, "title": article.title,
+               "lead": article.lead, "body": "\n".join(article.paragraphs),
+               "author": article.author, "published_at": article.published_at,
+               "published_has_time": article.published_has_time,
+               "content_hash": content_hash, "relevance": relevance, "first_seen_at": now,
+               "last_seen_at": now, "run_id": run_id}
+        with self.transaction() as session:
+            article_id = session.scalar(dialect_insert(session, ArticleRecord).values(row)
+                                        .on_conflict_do_nothing()
+                                        .returning(ArticleRecord.id))
+            if article_id is None:  # the conflicting row is committed: its id is visible
+                _mark_seen(session, _equal_article(session, article.url, content_hash),
+                           {*aliases, article.url}, now)
+                return None
+            _add_aliases(session, article_id, set(aliases) - {article.url}, now)
+            if story is not None:
+                add_story_member(session, article_id, story)
+            return article_id
 
     def get_article(self, article_id: int) -> ArticleRecord | None:
         with self.reading() as session:
@@ -562,10 +597,10 @@ class Store:
     def save_validators(self, found: Mapping[str, tuple[str, str]]) -> None:
         """Remember {url: (etag, last_modified)} for the next conditional requests."""
         now = now_utc()
+        rows = [{"url": url, "etag": etag, "last_modified": last_modified, "stored_at": now}
+                for url, (etag, last_modified) in found.items()]
         with self.transaction() as session:
-            for url, (etag, last_modified) in found.items():
-                session.merge(HttpValidator(url=url, etag=etag, last_modified=last_modified,
-                                            stored_at=now))
+            upsert(session, HttpValidator, rows)
 
     def due_for_revisit(self, source_id: str, *, now: datetime, max_age: timedelta,
                         interval: timedelta, limit: int) -> list[tuple[int, str]]:
@@ -614,10 +649,58 @@ class Store:
                                         .order_by(ArticleVersion.version)))
 
 
+def dialect_insert(session: Session, model: type[Base]) -> Any:
+    """Return an INSERT into `model`'s table that knows ON CONFLICT (SQLite, PostgreSQL)."""
+    dialect = session.get_bind().dialect.name
+    insert_into: Any = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}.get(dialect)
+    if insert_into is None:
+        raise StorageError(f"concurrent-safe writes need SQLite or PostgreSQL, not {dialect}")
+    return insert_into(model)
+
+
+def upsert(session: Session, model: type[Base], rows: list[dict[str, Any]],
+           keep: Iterable[str] = ()) -> None:
+    """Insert the rows; a row whose primary key is stored already updates it instead (but
+    for the `keep` columns), also when another writer stored it a moment ago."""
+    if not rows:
+        return
+    keys = [column.name for column in model.__table__.primary_key]
+    # In key order: two writers take the rows' locks in one order, so neither waits forever.
+    rows = sorted(rows, key=lambda row: tuple(row[key] for key in keys))
+    statement = dialect_insert(session, model).values(rows)
+    changed = set(rows[0]) - set(keys) - set(keep)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=keys, set_={name: statement.excluded[name] for name in changed}))
+
+
+def _equal_article(session: Session, url: str, content_hash: str) -> int | None:
+    """Return the id of the stored article with this URL, else with this content."""
+    return session.scalar(select(ArticleRecord.id).where(or_(
+        ArticleRecord.url == url, ArticleRecord.content_hash == content_hash))
+        .order_by((ArticleRecord.url == url).desc()).limit(1))
+
+
+def _add_aliases(session: Session, article_id: int, urls: Iterable[str], now: datetime) -> None:
+    """Add the URLs as the article's aliases; one already known (here or by another writer
+    at the same moment) is left as it is."""
+    # Sorted: two writers take the index's locks in one order, so neither waits on the other.
+    rows = [{"url": url, "article_id": article_id, "first_seen_at": now}
+            for url in sorted(set(urls))]
+    if rows:
+        session.execute(dialect_insert(session, UrlAlias).values(rows).on_conflict_do_nothing())
+
+
+def _mark_seen(session: Session, article_id: int | None, aliases: Iterable[str],
+               now: datetime) -> None:
+    record = session.get(ArticleRecord, article_id) if article_id is not None else None
+    if record is None:
+        return
+    record.last_seen_at = now
+    _add_aliases(session, record.id, set(aliases) - {record.url}, now)
+
+
 def _bump_check(session: Session, article_id: int, when: datetime) -> None:
-    check = session.get(ArticleCheck, article_id) or ArticleCheck(article_id=article_id)
-    check.checked_at = when
-    session.add(check)
+    upsert(session, ArticleCheck, [{"article_id": article_id, "checked_at": when}])
 
 
 def _add_versions(session: Session, record: ArticleRecord, article: Article,

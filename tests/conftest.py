@@ -6,21 +6,25 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import pytest
 from receivers import SmtpReceiver
+from sqlalchemy import text
 
 from crawler.cli import mirror_sources
 from crawler.mirror import SITES_DIR, MirrorServer, resolve
 from crawler.registry import load_registry
-from crawler.storage import Base, Store
+from crawler.storage import Base, Store, open_engine
 
 RESOURCES = Path(__file__).parent / "resources"
 TNMT = [sys.executable, "-m", "crawler"]
+T = TypeVar("T")
 POSTGRES_URL = os.environ.get("TNMT_TEST_POSTGRES_URL", "")
 
 
@@ -47,10 +51,41 @@ def empty_store(backend: str, tmp_path: Path) -> Store:
         return Store(str(tmp_path / "tnmt.db"))
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL tests need TNMT_TEST_POSTGRES_URL (.ci/run sets it)")
-    previous = Store(POSTGRES_URL)
-    Base.metadata.drop_all(previous.engine)
-    previous.close()
+    reset_postgres(POSTGRES_URL)
     return Store(POSTGRES_URL)
+
+
+def reset_postgres(url: str) -> None:
+    """Drop our tables and the schema's revision from a PostgreSQL test database."""
+    engine = open_engine(url)
+    Base.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+
+
+def at_once(calls: list[Callable[[], T]]) -> list[T]:
+    """Run the calls in threads released together; return their results (raise the first
+    error one of them raised)."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            results[index] = calls[index]()
+        except Exception as exc:  # handed to the test below
+            results[index] = exc
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    for result in results:
+        if isinstance(result, Exception):
+            raise result
+    return results
 
 
 def mirror_page(url: str) -> bytes:

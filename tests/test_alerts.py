@@ -7,12 +7,13 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
 from receivers import SmtpReceiver, WebhookReceiver
 
-from conftest import empty_store, run_tnmt
+from conftest import at_once, empty_store, run_tnmt
 from crawler.alert_rules import AlertRules, AlertRulesError, load_rules
 from crawler.alerts import (
     Retry,
@@ -268,3 +269,14 @@ def test_retry_policy_comes_from_settings_and_set_overrides() -> None:
                                       "TNMT_ALERTS_MAX_ATTEMPTS": "3"})
     assert ([overridden.delay(n).seconds for n in (1, 2, 3)], overridden.attempts) == (
         [5, 10, 20], 3)
+
+
+def test_two_writers_recording_one_health_change_at_once_queue_it_once(
+        store: Store, hook: WebhookReceiver) -> None:
+    watch = rules(health=[{"name": "watch", "notify": [hook.url]}])
+    other = Store(store.url)  # its own engine and connections
+    queued = at_once([partial(queue_health_alerts, writer, watch, {"baohatinh": "failing"}, NOW)
+                      for writer in (store, other)])
+    other.close()
+    assert sorted(queued) == [0, 1]
+    assert [row.event for row in outbox(store)] == ["health:baohatinh:1"]

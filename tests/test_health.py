@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
+from conftest import empty_store
+from crawler.cli import main
 from crawler.health import Thresholds, assess, source_health
 from crawler.registry import load_registry
-from crawler.storage import CrawlRun, RunCounts, Store
+from crawler.storage import CrawlRun, RunCounts
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 THRESHOLDS = Thresholds(failing_runs=3, layout_runs=2, stale_after=timedelta(hours=24))
@@ -64,8 +70,10 @@ def test_zero_yield_streak_counts_successful_runs_without_new_or_updated_article
     assert assess("s", runs, NOW, None, NOW, THRESHOLDS).zero_yield_streak == 2
 
 
-def test_source_health_reads_the_store_for_every_enabled_source(tmp_path: Path) -> None:
-    store = Store(str(tmp_path / "t.db"))
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_source_health_reads_the_store_for_every_enabled_source(backend: str,
+                                                                tmp_path: Path) -> None:
+    store = empty_store(backend, tmp_path)
     registry = load_registry()
     store.sync_sources(registry.values())
     for status, counts in [("ok", RunCounts(pages=2, new=2, discovery_pages=1, links=2)),
@@ -79,3 +87,11 @@ def test_source_health_reads_the_store_for_every_enabled_source(tmp_path: Path) 
     assert health["baohatinh"].last_success_at is not None
     assert health["monre"].state == "ok"
     assert health["bonnmt"].state == "stale"
+    # `tnmt status` reads the same, whatever the database
+    result = CliRunner().invoke(main, ["status", "--db", store.url, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    shown = {row["source_id"]: row for row in json.loads(result.output)}
+    assert {key: row["state"] for key, row in shown.items()} == {
+        key: row.state for key, row in health.items()}
+    assert shown["baohatinh"]["failure_streak"] == 3
+    store.close()

@@ -1,0 +1,1 @@
+"""Alembic migrations of the crawler's database (crawler/schema.py runs them)."""
