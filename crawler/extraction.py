@@ -77,6 +77,9 @@ VIETNAMESE_LETTERS = frozenset("ăâđêôơưạảấầẩẫậắằẳẵ�
 TEXT_BLOCKS = ("p", "head", "item", "quote", "row")
 LAYOUT_BLOCKS = ("p", "div", "h1", "h2", "h3", "table", "ul")
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+# C0 controls other than tab, LF and CR: lxml refuses them in text (a stray one in a page
+# would otherwise cost the whole article).
+XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def extract_article(html: str, url: str, *, source: Source | None = None, now: datetime,
@@ -111,7 +114,7 @@ def extract_article(html: str, url: str, *, source: Source | None = None, now: d
 def parse_html(html: str) -> HtmlElement | None:
     """Return the page's element tree without scripts, styles and controls (whose text is
     never the article's, not even a lead's), or None for an empty or unparsable page."""
-    html = XML_DECLARATION.sub("", html, count=1)  # lxml refuses it in a str
+    html = XML_FORBIDDEN.sub("", XML_DECLARATION.sub("", html, count=1))  # lxml refuses both
     if not html.strip():
         return None
     try:

@@ -36,7 +36,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -243,6 +243,19 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
 
 
+def create_schema(engine: Engine, attempts: int = 3) -> None:
+    """Create the missing tables. Two processes starting on a new database at once race
+    between "is the table there?" and "create it": the loser sees "already exists" and looks
+    again."""
+    for attempt in range(attempts):
+        try:
+            Base.metadata.create_all(engine)
+            return
+        except OperationalError as exc:
+            if "already exists" not in str(exc) or attempt == attempts - 1:
+                raise
+
+
 def now_utc() -> datetime:
     """Return the current time, timezone-aware."""
     return datetime.now(UTC)
@@ -268,7 +281,7 @@ class Store:
             engine = create_engine(url)
             if url.get_backend_name() == "sqlite":
                 _configure_sqlite(engine)
-            Base.metadata.create_all(engine)
+            create_schema(engine)
         except ImportError as exc:
             raise StorageError(f"database {self.display_url}: its driver is not installed "
                                f"({exc})") from None
@@ -362,11 +375,16 @@ class Store:
                 run.status, run.finished_at = status, run.finished_at or now_utc()
                 run.messages = "\n".join(filter(None, [message, run.messages]))[:4000]
 
-    def open_runs_older_than(self, started_before: datetime) -> list[int]:
-        """Return the runs still "running" that started before `started_before`."""
+    def open_runs_older_than(self, started_before: datetime,
+                             source_id: str | None = None) -> list[int]:
+        """Return the runs still "running" that started before `started_before` (of one
+        source when `source_id` is given)."""
+        query = select(CrawlRun.id).where(CrawlRun.status == "running",
+                                          CrawlRun.started_at < started_before)
+        if source_id is not None:
+            query = query.where(CrawlRun.source_id == source_id)
         with self.reading() as session:
-            return list(session.scalars(select(CrawlRun.id).where(
-                CrawlRun.status == "running", CrawlRun.started_at < started_before)))
+            return list(session.scalars(query))
 
     def last_article_times(self) -> dict[str, datetime]:
         """Return when each source's newest article was first stored."""
