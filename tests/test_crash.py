@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from test_spider import article_page, listing_page
@@ -64,8 +65,8 @@ def stored_count(db: Path) -> int:
 ARTICLES = "SELECT id, url, title, body, content_hash FROM articles ORDER BY id"
 
 
-def test_a_killed_crawl_loses_nothing_and_is_recorded(tmp_path: Path,
-                                                      record_property: object) -> None:
+def test_a_killed_crawl_loses_nothing_and_is_recorded(
+        tmp_path: Path, record_property: Callable[[str, object], None]) -> None:
     sites, sources = build_sites(tmp_path)
     db = tmp_path / "tnmt.db"
     with MirrorServer(sites) as server:

@@ -41,7 +41,7 @@ def test_page_text_is_printed_literally(tmp_path: Path) -> None:
      "AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQr"),
     ("json://bot:MatKhauWebhook@127.0.0.1:8080/hook?token=ma-bi-mat", "MatKhauWebhook"),
     ("json://127.0.0.1:8080/hook?token=ma-bi-mat", "ma-bi-mat"),
-])
+], ids=["smtp-password", "telegram-token", "webhook-password", "webhook-token"])
 def test_destinations_are_printed_without_secrets(url: str, secret: str) -> None:
     assert secret not in redacted(url)
 
