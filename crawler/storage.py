@@ -243,16 +243,17 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
 
 
-def create_schema(engine: Engine, attempts: int = 3) -> None:
-    """Create the missing tables. Two processes starting on a new database at once race
-    between "is the table there?" and "create it": the loser sees "already exists" and looks
-    again."""
-    for attempt in range(attempts):
+def create_schema(engine: Engine) -> None:
+    """Create the missing tables. Processes starting on a new database at once race between
+    "is the table there?" and "create it": the loser sees "already exists" and looks again.
+    Each such failure means another process created a table, so it converges within as many
+    tries as there are tables."""
+    for attempt in range(len(Base.metadata.tables) + 1):
         try:
             Base.metadata.create_all(engine)
             return
         except OperationalError as exc:
-            if "already exists" not in str(exc) or attempt == attempts - 1:
+            if "already exists" not in str(exc) or attempt == len(Base.metadata.tables):
                 raise
 
 
@@ -316,7 +317,16 @@ class Store:
     # --- sources and runs -----------------------------------------------------------
 
     def sync_sources(self, sources: Iterable[Source]) -> None:
-        """Record the registry's sources (new ones added, changed ones updated)."""
+        """Record the registry's sources (new ones added, changed ones updated). A process
+        adding the same new source meanwhile makes the insert fail once; the second pass
+        finds its row and updates it."""
+        sources = list(sources)
+        try:
+            self._sync_sources(sources)
+        except IntegrityError:
+            self._sync_sources(sources)
+
+    def _sync_sources(self, sources: list[Source]) -> None:
         with self.transaction() as session:
             for source in sources:
                 record = session.get(SourceRecord, source.id) or SourceRecord(
