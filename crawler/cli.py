@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.syntax import Syntax
 from rich.table import Table
+from rich.text import Text
 
 from crawler import schema, settings
 from crawler.alert_rules import AlertRules, AlertRulesError, configured_rules, redacted
@@ -211,7 +212,8 @@ def print_summary(results: list[CrawlResult]) -> None:
     for result in results:
         if result.dropped:
             reasons = ", ".join(f"{count} {why}" for why, count in result.dropped)
-            out.print(f"{result.source_id}: dropped {reasons}", highlight=False, soft_wrap=True)
+            out.print(f"{result.source_id}: dropped {reasons}", highlight=False, soft_wrap=True,
+                      markup=False)
 
 
 def exit_if_failed(results: list[CrawlResult]) -> None:
@@ -341,7 +343,7 @@ def print_articles(rows: Iterable[Any]) -> None:
     count = 0
     for row in rows:
         article = row.to_article()
-        table.add_row(str(row.id), row.source_id, article.published_iso() or "", row.title)
+        table.add_row(str(row.id), row.source_id, article.published_iso() or "", Text(row.title))
         count += 1
     table.caption = f"{count} shown"
     out.print(table)
@@ -362,7 +364,7 @@ def print_stories(stories: list[list[ArticleRecord]], fmt: str) -> None:
     for copies in stories:
         for number, row in enumerate(copies):
             table.add_row(str(story_id_of(row)) if number == 0 else "", row.source_id,
-                          row.to_article().published_iso() or "", row.title, row.url,
+                          row.to_article().published_iso() or "", Text(row.title), Text(row.url),
                           end_section=number == len(copies) - 1)
     copied = sum(1 for copies in stories if len(copies) > 1)
     table.caption = f"{len(stories)} stories shown, {copied} published more than once"
@@ -388,7 +390,8 @@ def print_dropped(pages: list[DroppedPage], fmt: str) -> None:
     for column in ("title", "url", "reason"):
         table.add_column(column, overflow="fold", ratio=1)
     for page in pages:
-        table.add_row(str(page.run_id or ""), page.source_id, page.title, page.url, page.reason)
+        table.add_row(str(page.run_id or ""), page.source_id, Text(page.title), Text(page.url),
+                      Text(page.reason))
     table.caption = f"{len(pages)} shown"
     out.print(table)
 
@@ -412,11 +415,12 @@ def articles_show(article_id: int, fmt: str, db: str | None) -> None:
         return
     out.print(f"[bold]{escape(record['title'])}[/bold]")
     meta = [record["source"], record["published_at"] or "no date", record["author"] or ""]
-    out.print(" · ".join(part for part in meta if part), highlight=False)
-    out.print(record["url"], highlight=False)
+    out.print(" · ".join(part for part in meta if part), highlight=False, markup=False)
+    out.print(record["url"], highlight=False, markup=False)
     for alias in record["aliases"]:
-        out.print(f"also at {alias}", highlight=False)
-    out.print(f"why kept: {record['relevance'] or 'not recorded'}", highlight=False)
+        out.print(f"also at {alias}", highlight=False, markup=False)
+    out.print(f"why kept: {record['relevance'] or 'not recorded'}", highlight=False,
+              markup=False)
     out.print(f"story {record['story_id']}: "
               + (f"{len(copies) + 1} copies" if copies else "no other copy"), highlight=False)
     for copy in copies:
@@ -437,8 +441,8 @@ def articles_history(article_id: int, db: str | None) -> None:
     if row is None:
         fail(f"no article with id {article_id}")
     versions = store.versions(article_id)
-    out.print(f"[bold]{row.title}[/bold]")
-    out.print(row.url, highlight=False, soft_wrap=True)
+    out.print(f"[bold]{escape(row.title)}[/bold]")
+    out.print(row.url, highlight=False, soft_wrap=True, markup=False)
     if not versions:
         out.print("No edits seen: one version.")
         return
@@ -447,7 +451,7 @@ def articles_history(article_id: int, db: str | None) -> None:
         table.add_column(column, no_wrap=column != "title")
     for version in versions:
         table.add_row(str(version.version), version.fetched_at.isoformat(timespec="seconds"),
-                      version.title, version.content_hash[:12])
+                      Text(version.title), version.content_hash[:12])
     out.print(table)
     for older, newer in itertools.pairwise(versions):
         out.print(Syntax(version_diff(older, newer), "diff", word_wrap=True))
@@ -655,7 +659,7 @@ def runs(source_ids: tuple[str, ...], limit: int, fmt: str, db: str | None) -> N
                 if run.finished_at else "-")
         table.add_row(str(run.id), run.source_id, local_time(run.started_at), took, run.status,
                       *(str(getattr(run, name)) for name in RUN_COUNTS),
-                      run.messages.split("\n", 1)[0])
+                      Text(run.messages.split("\n", 1)[0]))
     out.print(table)
 
 

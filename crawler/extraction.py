@@ -99,6 +99,9 @@ LAYOUT_BLOCKS = ("p", "div", "h1", "h2", "h3", "table", "ul")
 # Text a box may add to a list of links and still be that list's box: a heading, "see all".
 MAX_BOX_LABEL_CHARS = 80
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+# C0 controls other than tab, LF and CR: lxml refuses them in text (a stray one in a page
+# would otherwise cost the whole article).
+XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def extract_article(html: str, url: str, *, source: Source | None = None, now: datetime,
@@ -133,7 +136,7 @@ def extract_article(html: str, url: str, *, source: Source | None = None, now: d
 def parse_html(html: str) -> HtmlElement | None:
     """Return the page's element tree without scripts, styles and controls (whose text is
     never the article's, not even a lead's), or None for an empty or unparsable page."""
-    html = XML_DECLARATION.sub("", html, count=1)  # lxml refuses it in a str
+    html = XML_FORBIDDEN.sub("", XML_DECLARATION.sub("", html, count=1))  # lxml refuses both
     if not html.strip():
         return None
     try:

@@ -37,6 +37,22 @@ def dropped_reasons(crawler: Crawler) -> list[tuple[str, int]]:
     return sorted(reasons, key=lambda reason: (-reason[1], reason[0]))
 
 
+# Requests Scrapy refused before fetching them (no errback sees these): stat → message.
+REFUSALS = {
+    "offsite/filtered": "refused {count} request(s) off the source's domains (a redirect "
+                        "elsewhere?)",
+    "dupefilter/filtered": "skipped {count} request(s) for URLs fetched already in this run "
+                           "(a redirect loop?)",
+}
+
+
+def refused_requests(crawler: Crawler) -> list[str]:
+    """Return a message for each kind of request refused before it was fetched."""
+    assert crawler.stats is not None
+    return [message.format(count=count) for stat, message in REFUSALS.items()
+            if (count := crawler.stats.get_value(stat, 0))]
+
+
 def run_status(reason: str, counts: RunCounts) -> str:
     """'ok', 'partial' (some requests failed), 'failed' (the site could not be read at all)
     or 'interrupted' (the crawl was stopped)."""

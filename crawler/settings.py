@@ -31,6 +31,11 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_TIMES = 2
+# A chain of more redirects than this is given up (a loop back to a fetched URL is dropped
+# by the duplicate filter at once).
+REDIRECT_MAX_TIMES = 5
+# Only http(s) is ever fetched: no file://, data:, s3:// or ftp:// from a page or a redirect.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "WARNING"
@@ -64,6 +69,9 @@ TNMT_MAX_ARTICLES_PER_SOURCE = 500
 # Validation: an article body shorter than this (characters of text) is not an article.
 TNMT_MIN_BODY_CHARS = 200
 TNMT_MIN_TITLE_CHARS = 10
+# A page declared UTF-8 (or undeclared) whose bytes are not UTF-8 is read in this encoding:
+# old Vietnamese sites write windows-1258 and often declare it wrongly.
+TNMT_FALLBACK_ENCODING = "cp1258"
 
 # The offline mirror: {"host": "127.0.0.1:port"}; empty means the real web.
 TNMT_MIRROR_ADDRESS = ""

@@ -403,11 +403,16 @@ class Store:
                 run.status, run.finished_at = status, run.finished_at or now_utc()
                 run.messages = "\n".join(filter(None, [message, run.messages]))[:4000]
 
-    def open_runs_older_than(self, started_before: datetime) -> list[int]:
-        """Return the runs still "running" that started before `started_before`."""
+    def open_runs_older_than(self, started_before: datetime,
+                             source_id: str | None = None) -> list[int]:
+        """Return the runs still "running" that started before `started_before` (of one
+        source when `source_id` is given)."""
+        query = select(CrawlRun.id).where(CrawlRun.status == "running",
+                                          CrawlRun.started_at < started_before)
+        if source_id is not None:
+            query = query.where(CrawlRun.source_id == source_id)
         with self.reading() as session:
-            return list(session.scalars(select(CrawlRun.id).where(
-                CrawlRun.status == "running", CrawlRun.started_at < started_before)))
+            return list(session.scalars(query))
 
     def last_article_times(self) -> dict[str, datetime]:
         """Return when each source's newest article was first stored."""

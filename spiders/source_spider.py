@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from scrapy import Request, Spider
+from scrapy.exceptions import ResponseDataLossError
 from scrapy.http import Response, TextResponse
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
@@ -27,6 +28,26 @@ from crawler.storage import Store, now_utc, shared_store
 from crawler.urls import canonical_url
 
 MAX_ERROR_MESSAGES = 10
+
+
+def page_text(response: TextResponse, fallback_encoding: str) -> str:
+    """The page's text; a page read as UTF-8 whose bytes are not UTF-8 (a wrong or missing
+    declaration) is read in `fallback_encoding` instead of keeping replacement characters."""
+    text = response.text
+    if response.encoding != "utf-8" or "\ufffd" not in text:
+        return text
+    try:
+        response.body.decode("utf-8")
+    except UnicodeDecodeError:
+        return response.body.decode(fallback_encoding, errors="replace")
+    return text  # a real U+FFFD in a real UTF-8 page
+
+
+def failure_reason(failure: Failure) -> str:
+    """One line for a failed download (a body cut short has no message of its own)."""
+    if failure.check(ResponseDataLossError):
+        return "body cut short: fewer bytes than its Content-Length"
+    return failure.getErrorMessage() or type(failure.value).__name__
 
 
 class SourceSpider(Spider):
@@ -230,7 +251,7 @@ class SourceSpider(Spider):
         yield PageItem(
             source_id=self.source.id,
             url=canonical_url(response.url),
-            html=response.text,
+            html=page_text(response, self.settings.get("TNMT_FALLBACK_ENCODING")),
             fetched_at=datetime.now(UTC),
             date_hint=response.meta.get("date_hint"),
             seen_urls=tuple(sorted(seen)),
@@ -253,7 +274,7 @@ class SourceSpider(Spider):
         request = getattr(failure, "request", None)
         response = getattr(failure.value, "response", None)
         url = request.meta.get("mirror_original_url", request.url) if request else "?"
-        reason = f"HTTP {response.status}" if response is not None else failure.getErrorMessage()
+        reason = f"HTTP {response.status}" if response is not None else failure_reason(failure)
         self._note_error(f"{reason} at {url}")
 
     def _read_discovery_page(self, response: Response, kind: str) -> bool:

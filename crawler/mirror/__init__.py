@@ -8,8 +8,11 @@ http://<address>/<host>/<path>, so the registry's real entries are what gets cra
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import mimetypes
+import socket
+import struct
 import threading
 import time
 import tomllib
@@ -42,6 +45,7 @@ class Reply:
     content_type: str = "text/html; charset=utf-8"
     location: str = ""
     modified: float | None = None  # the file's mtime, for Last-Modified
+    fault: Fault | None = None  # a .fault sidecar's misbehaviour, for tests
 
 
 def mirrored_hosts(sites_dir: Path = SITES_DIR) -> list[str]:
@@ -85,7 +89,12 @@ def _file_reply(site: Path, target: Path, status: int) -> Reply:
         "text/html; charset=utf-8" if not target.suffix
         else mimetypes.guess_type(target.name)[0] or "application/octet-stream"
     )
-    return Reply(status, target.read_bytes(), content_type, modified=target.stat().st_mtime)
+    reply = Reply(status, target.read_bytes(), content_type, modified=target.stat().st_mtime)
+    fault = injected_fault(target)
+    if fault is None:
+        return reply
+    return Reply(fault.status or status, reply.body, fault.content_type or content_type,
+                 modified=None, fault=fault)
 
 
 # --- conditional GET: the mirror answers like a real server -------------------------------
@@ -119,7 +128,7 @@ def not_modified(headers: Mapping[str, str], request_headers: Any) -> bool:
 # <file>.status holds an HTTP status the file is served with instead (e.g. 500), and
 # <file>.delay a number of seconds to wait before answering. Both are read on every request,
 # so a test makes a page fail, hang or recover by writing or deleting the sidecar.
-INJECTION_SUFFIXES = (".status", ".delay")
+INJECTION_SUFFIXES = (".status", ".delay", ".fault")
 
 
 def injected_status(target: Path) -> int | None:
@@ -129,6 +138,61 @@ def injected_status(target: Path) -> int | None:
     if delay.is_file():
         time.sleep(float(delay.read_text().strip() or 0))
     return int(status.read_text().strip()) if status.is_file() else None
+
+
+# <file>.fault is a TOML table describing how the file is served wrong (RELIABILITY.md lists
+# what each fault checks):
+#   times = 1                    only the first N requests get the fault (default: all)
+#   status = 503                 this status instead
+#   headers = {Retry-After = "1"}  extra response headers
+#   content_type = "text/html"   instead of the suffix's (a missing or wrong charset)
+#   transfer = "reset"           the connection is reset before any answer
+#            | "truncate"        Content-Length says twice what is sent, then the connection ends
+#            | "drip"            the body trickles out in 10 pieces, drip_seconds apart
+#            | "gzip"            gzip-encoded; with bomb_megabytes, that many MB of zeros instead
+#   drip_seconds = 0.5, bomb_megabytes = 64
+# A fault reply carries no validators, so a test never gets a 304 for it.
+
+
+@dataclass(frozen=True)
+class Fault:
+    """How a file is served wrong (see the .fault sidecar above)."""
+
+    status: int | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    content_type: str = ""
+    transfer: str = ""
+    drip_seconds: float = 0.5
+    bomb_megabytes: int = 0
+
+
+_fault_hits: dict[Path, int] = {}
+_fault_lock = threading.Lock()
+
+
+def injected_fault(target: Path) -> Fault | None:
+    """Return `target`'s .fault sidecar, unless its `times` requests have been used up."""
+    sidecar = target.with_name(target.name + ".fault")
+    if not sidecar.is_file():
+        return None
+    table = tomllib.loads(sidecar.read_text("utf-8"))
+    with _fault_lock:
+        hits = _fault_hits[sidecar] = _fault_hits.get(sidecar, 0) + 1
+    if "times" in table and hits > table["times"]:
+        return None
+    return Fault(status=table.get("status"),
+                 headers=tuple((name, str(value))
+                               for name, value in table.get("headers", {}).items()),
+                 content_type=table.get("content_type", ""),
+                 transfer=table.get("transfer", ""),
+                 drip_seconds=float(table.get("drip_seconds", 0.5)),
+                 bomb_megabytes=int(table.get("bomb_megabytes", 0)))
+
+
+@cache
+def gzip_bomb(megabytes: int) -> bytes:
+    """That many megabytes of zeros, gzipped (about a thousandth of the size)."""
+    return gzip.compress(bytes(megabytes * 1024 * 1024), compresslevel=9)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -144,16 +208,51 @@ class _Handler(BaseHTTPRequestHandler):
         if not_modified(validators, self.headers):
             reply = Reply(304)
         self.request_log.append((self.path, reply.status))
+        if reply.fault is not None and reply.fault.transfer:
+            self._send_fault(reply, reply.fault)
+            return
         self.send_response(reply.status)
         for name, value in validators.items():
             self.send_header(name, value)
         if reply.location:
             self.send_header("Location", reply.location)
+        for name, value in reply.fault.headers if reply.fault else ():
+            self.send_header(name, value)
         if reply.status != 304:
             self.send_header("Content-Type", reply.content_type)
             self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
         self.wfile.write(reply.body)
+
+    def _send_fault(self, reply: Reply, fault: Fault) -> None:
+        if fault.transfer == "reset":  # SO_LINGER 0: close() sends a RST, not a FIN
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+            return
+        body = reply.body
+        if fault.transfer == "gzip":
+            body = gzip_bomb(fault.bomb_megabytes) if fault.bomb_megabytes else gzip.compress(body)
+        length = len(body) * 2 if fault.transfer == "truncate" else len(body)
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(length))
+        if fault.transfer == "gzip":
+            self.send_header("Content-Encoding", "gzip")
+        for name, value in fault.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.close_connection = True
+        step = max(1, len(body) // 10) if fault.transfer == "drip" else len(body) or 1
+        try:
+            for start in range(0, len(body), step):
+                self.wfile.write(body[start:start + step])
+                if fault.transfer == "drip":
+                    self.wfile.flush()
+                    time.sleep(fault.drip_seconds)
+        except OSError:
+            pass  # the crawler gave up on a slow answer: what the fault is for
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: the crawler reports what matters."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -11,6 +11,10 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 ORIGINAL_URL = "mirror_original_url"
+# What the rewritten request carries only for the mirror's sake; a redirect must not inherit
+# it, so the redirect target is checked (offsite, robots.txt) like a fresh request.
+MIRROR_META = ("allow_offsite", "dont_obey_robotstxt", "download_slot")
+REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 
 
 def mirror_url(url: str, address: str) -> str:
@@ -38,17 +42,27 @@ class MirrorMiddleware:
         return cls(address)
 
     def process_request(self, request: Request) -> Request | None:
-        if ORIGINAL_URL in request.meta:
-            return None
+        if request.url.startswith(f"http://{self.address}/"):
+            return None  # rewritten already (a retry of a rewritten request too)
         meta: dict[str, Any] = {
             **request.meta,
             ORIGINAL_URL: request.url,
             "download_slot": urlsplit(request.url).hostname,
             "dont_obey_robotstxt": True,  # already checked against the real host
+            "allow_offsite": True,  # 127.0.0.1 stands for the real host, already checked
         }
-        return request.replace(url=mirror_url(request.url, self.address), meta=meta,
-                               dont_filter=True)
+        return request.replace(url=mirror_url(request.url, self.address), meta=meta)
 
     def process_response(self, request: Request, response: Response) -> Response:
         original = request.meta.get(ORIGINAL_URL)
-        return response.replace(url=original) if original else response
+        if not original:
+            return response
+        response = response.replace(url=original)
+        location = response.headers.get("Location")
+        if response.status in REDIRECT_STATUSES and location:
+            # The redirect is built from this request: give it the real target, and none of
+            # the mirror's exemptions.
+            response.headers["Location"] = urljoin(original, location.decode("latin-1"))
+            for key in MIRROR_META:
+                request.meta.pop(key, None)
+        return response
