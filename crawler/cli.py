@@ -33,8 +33,8 @@ from crawler.alerts import (
 )
 from crawler.crawl import CrawlResult, build_settings, run_crawl
 from crawler.daemon import Daemon, DaemonConfig
-from crawler.distributed import Enqueuer, RedisUnavailable, redis_settings, run_worker
 from crawler.dates import VN_TZ, parse_date
+from crawler.distributed import Enqueuer, RedisUnavailable, redis_settings, run_worker
 from crawler.export import EXPORTERS, article_record
 from crawler.extraction import extract_article
 from crawler.health import Thresholds, source_health

@@ -27,8 +27,8 @@ from typing import Any
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 
 from crawler.alert_rules import AlertRules
-from crawler.distributed import Enqueuer
 from crawler.alerts import DEFAULT_RETRY, Retry, alert_after_runs, deliver_pending
+from crawler.distributed import Enqueuer
 from crawler.logs import LOGGER_NAME, log_event
 from crawler.registry import BUILTIN_SOURCES_DIR, Registry, RegistryError, load_registry
 from crawler.runner import ChildRunner, CrawlCommand

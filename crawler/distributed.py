@@ -38,11 +38,18 @@ class RedisUnavailable(Exception):
     """Redis cannot be reached at the URL given; the message names the URL."""
 
 
+# What scrapy-redis 0.9.1 calls that Scrapy 2.19 deprecates (pyproject.toml's pytest
+# filterwarnings names the same two).
+SCRAPY_REDIS_DEPRECATIONS = (r"Passing a 'spider' argument to \S+ is deprecated",
+                             r"Spider\.log\(\) is deprecated")
+
+
 def quiet_scrapy_redis() -> None:
-    """Silence scrapy-redis 0.9's calls with the `spider` argument Scrapy 2.19 deprecates
-    (only those: any other warning still shows)."""
-    warnings.filterwarnings("ignore", message=r".*\bspider\b.*", category=ScrapyDeprecationWarning,
-                            module=r"scrapy_redis\b")
+    """Silence scrapy-redis's deprecated calls by message, and only in scrapy-redis: any
+    other warning still shows."""
+    for message in SCRAPY_REDIS_DEPRECATIONS:
+        warnings.filterwarnings("ignore", message=message, category=ScrapyDeprecationWarning,
+                                module=r"scrapy_redis\.")
 
 
 def redis_settings(db_url: str, redis_url: str, mirror_address: str = "",

@@ -29,7 +29,8 @@ class WorkerSpider(SourceSpider):
 
     async def start(self) -> AsyncIterator[Request]:
         """Nothing of its own: the requests come from the Redis queue."""
-        for request in ():
+        nothing: tuple[Request, ...] = ()
+        for request in nothing:
             yield request
 
     def stay_open(self) -> None:

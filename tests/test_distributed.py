@@ -26,12 +26,13 @@ from crawler.mirror import MirrorServer
 from crawler.storage import ArticleRecord, Store
 
 REDIS_URL = os.environ.get("TNMT_TEST_REDIS_URL", "")
-pytestmark = pytest.mark.skipif(not REDIS_URL, reason="distributed crawling tests need a Redis "
+needs_redis = pytest.mark.skipif(not REDIS_URL, reason="distributed crawling tests need a Redis "
                                 "server: set TNMT_TEST_REDIS_URL (.ci/run sets it)")
 ARTICLES = 520
-WORDS = ("môi trường nước thải khu công nghiệp quan trắc đất đai khoáng sản rừng ngập mặn "
-         "biến đổi khí hậu tài nguyên sông ngòi rác thải nhựa chất lượng không khí kiểm tra "
-         "doanh nghiệp xử lý vi phạm giấy phép báo cáo định kỳ tỉnh huyện xã hội nghị").split()
+VOCABULARY = ("môi trường nước thải khu công nghiệp quan trắc đất đai khoáng sản rừng ngập mặn "
+              "biến đổi khí hậu tài nguyên sông ngòi rác thải nhựa chất lượng không khí kiểm "
+              "tra doanh nghiệp xử lý vi phạm giấy phép báo cáo định kỳ tỉnh huyện xã hội nghị")
+WORDS = VOCABULARY.split()
 
 
 def article_page(number: int) -> str:
@@ -95,6 +96,7 @@ def wait_for(condition: Callable[[], object], what: str, deadline: float, logs: 
                          + "\n".join(log.read_text()[-3000:] for log in logs.glob("*.log")))
 
 
+@needs_redis
 def test_two_workers_share_a_crawl_and_one_killed_loses_nothing(
         big_site: Site, prefix: str, tmp_path: Path) -> None:
     common = ["snnmt_thu", "--sources", str(big_site.sources), "--no-builtin",
@@ -135,6 +137,27 @@ def test_two_workers_share_a_crawl_and_one_killed_loses_nothing(
     assert {url.rsplit("/", 1)[1] for url in urls} == {f"bai-{n}.html" for n in range(ARTICLES)}
     shares = [fetched_articles(mirror) for mirror in mirrors]
     assert min(shares) >= ARTICLES / 4, shares
+
+
+@needs_redis
+def test_crawl_redis_queues_a_crawl_once_until_the_workers_take_it(
+        big_site: Site, prefix: str) -> None:
+    args = ["crawl", "snnmt_thu", "--sources", str(big_site.sources), "--no-builtin",
+            "--redis", REDIS_URL, "-s", f"TNMT_REDIS_PREFIX={prefix}"]
+    first = run_tnmt(*args, check=True)
+    assert "snnmt_thu" in first.stdout and "│               1 │" in first.stdout, first.stdout
+    queue = redis.Redis.from_url(REDIS_URL).zrange(f"{prefix}:snnmt_thu:requests", 0, -1)
+    assert len(queue) == 1 and b"sitemap.xml" in queue[0] and b"parse_sitemap" in queue[0]
+    again = run_tnmt(*args, check=True)
+    assert "0 (last crawl still queued)" in again.stdout, again.stdout
+
+
+def test_unreachable_redis_is_one_line_error(big_site: Site) -> None:
+    result = run_tnmt("crawl", "snnmt_thu", "--sources", str(big_site.sources), "--no-builtin",
+                      "--redis", "redis://127.0.0.1:1/0")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: Redis at redis://127.0.0.1:1/0: "), result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
 
 
 def stop(process: subprocess.Popen[str]) -> None:
