@@ -143,6 +143,8 @@ def crawl(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path, 
     registry = load_registry(source_dirs, builtin=builtin)
     sources = registry.select(source_ids)
     if redis_url:
+        if mirror:
+            fail("--mirror applies to the workers' crawls: start `tnmt worker` with --mirror")
         enqueue_crawls(sources, redis_url, overrides)
         return
     rules = configured_rules(alerts_file, registry,

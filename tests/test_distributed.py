@@ -69,7 +69,9 @@ def big_site(tmp_path: Path) -> Site:
     site.write("sitemap.xml", sitemap(range(ARTICLES)))
     site.register(f'sitemaps = ["https://{HOST}/sitemap.xml"]')
     if POSTGRES_URL:
-        site.db = empty_store("postgresql", tmp_path).url
+        store = empty_store("postgresql", tmp_path)
+        site.db = store.url
+        store.close()
     return site
 
 
@@ -98,10 +100,11 @@ def wait_for(condition: Callable[[], object], what: str, deadline: float, logs: 
 
 @needs_redis
 def test_two_workers_share_a_crawl_and_one_killed_loses_nothing(
-        big_site: Site, prefix: str, tmp_path: Path) -> None:
+        big_site: Site, prefix: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     common = ["snnmt_thu", "--sources", str(big_site.sources), "--no-builtin",
               "--db", big_site.db, "--redis", REDIS_URL]
     store = Store(big_site.db)
+    request.addfinalizer(store.close)
 
     def stored() -> int:
         with store.engine.connect() as connection:
