@@ -28,7 +28,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 
 from crawler.alert_rules import AlertRules
 from crawler.alerts import DEFAULT_RETRY, Retry, alert_after_runs, deliver_pending
-from crawler.distributed import Enqueuer
+from crawler.distributed import Enqueuer, register_sources
 from crawler.logs import LOGGER_NAME, log_event
 from crawler.registry import BUILTIN_SOURCES_DIR, Registry, RegistryError, load_registry
 from crawler.runner import ChildRunner, CrawlCommand
@@ -165,7 +165,7 @@ class Daemon:
             self._stamp = registry_stamp(self.config.command)
             registry = load_registry(map(Path, self.config.command.source_dirs),
                                      builtin=self.config.command.builtin)
-            self.store.sync_sources(registry.values())
+            register_sources(self.store, list(registry.values()))  # workers may too
             self.registry = registry
             specs = job_specs(registry, self.config.source_ids, self.config.schedule_override,
                               self.config.jitter)

@@ -23,6 +23,7 @@ from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy.settings import Settings
 from scrapy.utils.misc import load_object
 from scrapy_redis import connection
+from sqlalchemy.exc import IntegrityError
 
 from crawler.crawl import build_settings
 from crawler.logs import LOGGER_NAME, configure_logging, log_event
@@ -110,6 +111,15 @@ class Enqueuer:
         return len(requests)
 
 
+def register_sources(store: Store, sources: list[Source]) -> None:
+    """Record the sources, as another worker (or the daemon) may be doing at this moment:
+    when its insert wins, ours fails, and a second try finds the rows and updates them."""
+    try:
+        store.sync_sources(sources)
+    except IntegrityError:
+        store.sync_sources(sources)
+
+
 def run_worker(sources: list[Source], store: Store, redis_url: str, *,
                mirror_address: str = "", overrides: Mapping[str, Any] | None = None) -> None:
     """Serve the sources' queues until SIGTERM or SIGINT (Scrapy stops the spiders cleanly:
@@ -118,7 +128,7 @@ def run_worker(sources: list[Source], store: Store, redis_url: str, *,
     values = redis_settings(store.url, redis_url, mirror_address, overrides)
     configure_logging(values.get("TNMT_LOG_FORMAT"), values.get("LOG_LEVEL"))
     connect(values)
-    store.sync_sources(sources)
+    register_sources(store, sources)
     process = CrawlerProcess(values)
     for source in sources:
         process.crawl(WorkerSpider, source=source,

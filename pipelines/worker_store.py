@@ -24,8 +24,8 @@ class WorkerStorePipeline(StorePipeline):
         crawler.signals.connect(self.end_batch, signal=signals.spider_idle)
 
     def open_spider(self) -> None:
-        """Register the source; its first run starts with the first response."""
-        self.store.sync_sources([self.crawler.spider.source])  # type: ignore[union-attr]
+        """Nothing yet: run_worker registered the source, and a run starts with the first
+        response."""
 
     def begin_batch(self, **_kwargs: Any) -> None:
         if self.run_id is None:

@@ -110,7 +110,7 @@ def test_two_workers_share_a_crawl_and_one_killed_loses_nothing(
         with store.engine.connect() as connection:
             return connection.execute(select(func.count()).select_from(ArticleRecord)).scalar_one()
 
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 90
     with ExitStack() as stack:
         # Each worker reads the site through its own mirror server: their logs tell who
         # fetched what.
