@@ -31,7 +31,7 @@ from crawler.registry import Source
 from crawler.storage import Store
 from spiders.worker_spider import WorkerSpider
 
-logger = logging.getLogger(f"{LOGGER_NAME}.worker")
+logger = logging.getLogger(f"{LOGGER_NAME}.distributed")
 STORE_PIPELINE = "pipelines.store.StorePipeline"
 
 
@@ -101,6 +101,8 @@ class Enqueuer:
         queue = self.queue_class(server=self.server, spider=spider,
                                  key=self.values.get("SCHEDULER_QUEUE_KEY"))
         if len(queue):
+            log_event(logger, "crawl not queued: the last one is still queued",
+                      source=source.id, queued=len(queue))
             return 0
         # A new crawl: pages fetched by the last one (listings) must be fetched again.
         self.server.delete(self.values.get("SCHEDULER_DUPEFILTER_KEY") % {"spider": source.id})
