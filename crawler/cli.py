@@ -35,6 +35,7 @@ from crawler.alerts import (
 from crawler.crawl import CrawlResult, build_settings, run_crawl
 from crawler.daemon import Daemon, DaemonConfig
 from crawler.dates import VN_TZ, parse_date
+from crawler.distributed import Enqueuer, RedisUnavailable, redis_settings, run_worker
 from crawler.export import EXPORTERS, article_record
 from crawler.extraction import extract_article
 from crawler.health import Thresholds, source_health
@@ -70,6 +71,9 @@ alerts_option = click.option(
     help=f"Alert rules file, see docs/ALERTS.md [default: {settings.DEFAULT_ALERTS_PATH} "
          "if it exists]")
 
+redis_option = click.option(
+    "--redis", "redis_url", metavar="URL", default="",
+    help="Queue the crawls in Redis (redis://host:port/db) for `tnmt worker`s to run.")
 mirror_option = click.option(
     "--mirror", metavar="HOST:PORT", default="",
     help="Send every request to an offline mirror served at HOST:PORT.")
@@ -109,7 +113,8 @@ def fail_cleanly(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (RegistryError, StorageError, LogFormatError, AlertRulesError) as exc:
+        except (RegistryError, StorageError, LogFormatError, AlertRulesError,
+                RedisUnavailable) as exc:
             fail(str(exc))
 
     return wrapper  # type: ignore[return-value]
@@ -130,15 +135,22 @@ def main() -> None:
 @click.option("--since", metavar="DATE",
               help="Backfill articles published since DATE (paginate back to it).")
 @alerts_option
+@redis_option
 @fail_cleanly
 def crawl(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path, ...],
           builtin: bool, mirror: str, overrides: dict[str, Any], full: bool,
-          since: str | None, alerts_file: str | None) -> None:
+          since: str | None, alerts_file: str | None, redis_url: str) -> None:
     """Crawl the named sources (every enabled one when none is named): only what is new,
-    unless --full or --since asks for a backfill; then alert on what is new."""
+    unless --full or --since asks for a backfill; then alert on what is new. With --redis,
+    queue the crawls for the workers instead."""
     overrides |= backfill_overrides(full, parse_since(since))
     registry = load_registry(source_dirs, builtin=builtin)
     sources = registry.select(source_ids)
+    if redis_url:
+        if mirror:
+            fail("--mirror applies to the workers' crawls: start `tnmt worker` with --mirror")
+        enqueue_crawls(sources, redis_url, overrides)
+        return
     rules = configured_rules(alerts_file, registry,
                              overrides.get("TNMT_ALERTS_FILE", settings.TNMT_ALERTS_FILE))
     store, started = Store(db), now_utc()
@@ -169,6 +181,34 @@ def demo(db: str | None) -> None:
     out.print(f"Stored in {store.display_url}; browse with: tnmt articles list --db "
               f"{store.display_url}", highlight=False, soft_wrap=True)
     exit_if_failed(results)
+
+
+def enqueue_crawls(sources: list[Source], redis_url: str, overrides: dict[str, Any]) -> None:
+    """Queue a crawl of each source in Redis and print what was queued."""
+    if {"TNMT_FULL_CRAWL", "TNMT_SINCE"} & set(overrides):
+        fail("--full and --since apply to the workers' crawls: start `tnmt worker` with "
+             "--set TNMT_FULL_CRAWL=true or --set TNMT_SINCE=DATE")
+    enqueuer = Enqueuer(redis_settings("", redis_url, overrides=overrides))
+    table = Table(title="Queued crawls")
+    table.add_column("source", no_wrap=True)
+    table.add_column("requests queued", justify="right")
+    for source in sources:
+        queued = enqueuer.enqueue(source)
+        table.add_row(source.id, str(queued) if queued else "0 (last crawl still queued)")
+    out.print(table)
+
+
+@main.command()
+@crawl_options
+@click.option("--redis", "redis_url", metavar="URL", required=True,
+              help="The Redis server holding the queues (redis://host:port/db).")
+@fail_cleanly
+def worker(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path, ...],
+           builtin: bool, mirror: str, overrides: dict[str, Any], redis_url: str) -> None:
+    """Run the crawls queued in Redis for the named sources (every enabled one when none is
+    named), storing into the shared database, until SIGTERM or SIGINT."""
+    sources = load_registry(source_dirs, builtin=builtin).select(source_ids)
+    run_worker(sources, Store(db), redis_url, mirror_address=mirror, overrides=overrides)
 
 
 def backfill_overrides(full: bool, since: datetime | None) -> dict[str, Any]:
@@ -520,12 +560,14 @@ def source_for_url(registry: Registry, url: str) -> Source | None:
 @main.command()
 @crawl_options
 @alerts_option
+@redis_option
 @fail_cleanly
 def daemon(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path, ...],
            builtin: bool, mirror: str, overrides: dict[str, str],
-           alerts_file: str | None) -> None:
+           alerts_file: str | None, redis_url: str) -> None:
     """Crawl every enabled source (or the named ones) on its schedule, each run in a child
-    process, until SIGTERM or SIGINT; SIGHUP re-reads the registry."""
+    process, until SIGTERM or SIGINT; SIGHUP re-reads the registry. With --redis, queue each
+    scheduled crawl for the workers instead."""
     store = Store(db)
     values = build_settings(store.url, mirror, overrides)
     configure_logging(values.get("TNMT_LOG_FORMAT"), values.get("LOG_LEVEL"))
@@ -542,7 +584,9 @@ def daemon(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path,
     command = CrawlCommand(store.url, tuple(str(path.resolve()) for path in source_dirs),
                            builtin, mirror,
                            tuple(f"{name}={value}" for name, value in overrides.items()))
-    config = DaemonConfig.from_settings(values, source_ids, command, rules)
+    enqueuer = Enqueuer(redis_settings(store.url, redis_url, overrides=overrides)) \
+        if redis_url else None
+    config = DaemonConfig.from_settings(values, source_ids, command, rules, enqueuer)
     sys.exit(Daemon(store, config).run())
 
 

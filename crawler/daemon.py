@@ -28,6 +28,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 
 from crawler.alert_rules import AlertRules
 from crawler.alerts import DEFAULT_RETRY, Retry, alert_after_runs, deliver_pending
+from crawler.distributed import Enqueuer
 from crawler.health import DEFAULT_THRESHOLDS, Thresholds
 from crawler.logs import LOGGER_NAME, log_event
 from crawler.registry import BUILTIN_SOURCES_DIR, Registry, RegistryError, load_registry
@@ -58,10 +59,12 @@ class DaemonConfig:
     alert_rules: AlertRules | None = None  # None: no alerts
     alert_retry: Retry = DEFAULT_RETRY
     health: Thresholds = DEFAULT_THRESHOLDS  # when a source's health changes, for health alerts
+    enqueuer: Enqueuer | None = None  # queue crawls in Redis for workers instead of running them
 
     @classmethod
     def from_settings(cls, values: Any, source_ids: tuple[str, ...], command: CrawlCommand,
-                      alert_rules: AlertRules | None = None) -> DaemonConfig:
+                      alert_rules: AlertRules | None = None,
+                      enqueuer: Enqueuer | None = None) -> DaemonConfig:
         """Read the TNMT_DAEMON_* (and alert retry) settings from a Scrapy Settings object."""
         return cls(source_ids, command,
                    max_crawls=values.getint("TNMT_DAEMON_MAX_CRAWLS"),
@@ -75,7 +78,7 @@ class DaemonConfig:
                    schedule_override=values.get("TNMT_SCHEDULE_OVERRIDE"),
                    alert_rules=alert_rules,
                    alert_retry=Retry.from_settings(values),
-                   health=Thresholds.from_settings(values))
+                   health=Thresholds.from_settings(values), enqueuer=enqueuer)
 
 
 # --- the two places to extend -----------------------------------------------------------------
@@ -141,6 +144,9 @@ class Daemon:
         self._stamp: tuple[tuple[str, int, int], ...] = ()
 
     def crawl(self, source_id: str) -> None:
+        if self.config.enqueuer is not None and self.registry is not None:
+            self.config.enqueuer.enqueue(self.registry[source_id])  # the workers crawl it
+            return
         started = now_utc()
         result = self.runner.run(source_id)
         for run_id in result.run_ids:
@@ -162,7 +168,7 @@ class Daemon:
             self._stamp = registry_stamp(self.config.command)
             registry = load_registry(map(Path, self.config.command.source_dirs),
                                      builtin=self.config.command.builtin)
-            self.store.sync_sources(registry.values())
+            self.store.sync_sources(registry.values())  # an upsert: workers may run it too
             self.registry = registry
             specs = job_specs(registry, self.config.source_ids, self.config.schedule_override,
                               self.config.jitter)

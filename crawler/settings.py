@@ -144,3 +144,20 @@ DEFAULT_ALERTS_PATH = (Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / "
 TNMT_ALERTS_RETRY_SECONDS = 60
 TNMT_ALERTS_RETRY_MAX_SECONDS = 6 * 3600
 TNMT_ALERTS_MAX_ATTEMPTS = 8
+
+# --- Distributed crawling (`tnmt worker`, `tnmt crawl/daemon --redis URL`) -----------------
+
+# Applied over the settings above only when a Redis URL is given (crawler/distributed.py):
+# scrapy-redis keeps each source's request queue and duplicate filter in Redis, under
+# "<TNMT_REDIS_PREFIX>:<source id>:requests" and ":dupefilter", and keeps them when a worker
+# stops (SCHEDULER_PERSIST), so stopping a worker loses no queued request.
+TNMT_REDIS_PREFIX = "tnmt"
+TNMT_REDIS_SCHEDULING = {
+    "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+    "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+    "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+    "SCHEDULER_PERSIST": True,
+}
+# A worker records its runs with this store pipeline instead of pipelines.store's: one
+# crawl_runs row per batch (first response after an idle spell → the next idle spell).
+TNMT_WORKER_STORE_PIPELINE = "pipelines.worker_store.WorkerStorePipeline"

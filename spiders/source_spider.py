@@ -75,6 +75,13 @@ class SourceSpider(Spider):
         return shared_store(self.settings["TNMT_DB_URL"])
 
     async def start(self) -> AsyncIterator[Request]:
+        for request in self.entry_requests():
+            yield request
+        for request in self._revisits():
+            yield request
+
+    def entry_requests(self) -> Iterator[Request]:
+        """The requests a crawl of the source begins with: feeds, sitemaps, first listings."""
         discovery = self.source.discovery
         for url in discovery.feeds:
             yield self._entry(url, self.parse_feed)
@@ -82,8 +89,6 @@ class SourceSpider(Spider):
             yield self._entry(url, self.parse_sitemap)
         for url in discovery.start_urls:
             yield self._entry(url, self.parse_listing, page=1)
-        for request in self._revisits():
-            yield request
 
     def _entry(self, url: str, callback: Any, **meta: Any) -> Request:
         return Request(url, callback=callback, errback=self.on_error,

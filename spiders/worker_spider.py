@@ -1,0 +1,45 @@
+"""The spider of a `tnmt worker`: SourceSpider fed from the source's Redis queue.
+
+It starts nothing itself: `tnmt crawl --redis` and `tnmt daemon --redis` push a crawl's first
+requests into the queue (crawler/distributed.py); every worker pops requests from it and runs
+the same callbacks (discovery, articles) and pipelines as a local crawl. It stays open when
+the queue is empty, waiting for the next crawl, until the worker is stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
+
+from spiders.source_spider import SourceSpider
+
+
+class WorkerSpider(SourceSpider):
+    """Serves one source's queue; one batch of work at a time (see new_batch)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WorkerSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.stay_open, signal=signals.spider_idle)
+        return spider
+
+    async def start(self) -> AsyncIterator[Request]:
+        """Nothing of its own: the requests come from the Redis queue."""
+        nothing: tuple[Request, ...] = ()
+        for request in nothing:
+            yield request
+
+    def stay_open(self) -> None:
+        """An empty queue is a pause between crawls, not the end."""
+        raise DontCloseSpider("waiting for queued requests")
+
+    def new_batch(self) -> None:
+        """Forget what the last batch requested: the next crawl starts afresh (the shared
+        duplicate filter in Redis keeps workers from fetching a page twice in one crawl)."""
+        self.requested.clear()
+        self.requested_new.clear()
+        self.error_messages.clear()

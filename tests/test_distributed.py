@@ -1,0 +1,173 @@
+"""Distributed crawling on a real Redis: `tnmt daemon --redis` queues the crawls, two
+`tnmt worker` processes share them and store into one database; one is killed mid-crawl.
+
+Needs TNMT_TEST_REDIS_URL (.ci/run sets it); every key a test writes carries its own
+prefix, and only those keys are deleted afterwards."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import func, select
+from test_spider import HOST, Site
+
+from conftest import POSTGRES_URL, TNMT, empty_store, run_tnmt
+from crawler.mirror import MirrorServer
+from crawler.storage import ArticleRecord, Store
+
+REDIS_URL = os.environ.get("TNMT_TEST_REDIS_URL", "")
+needs_redis = pytest.mark.skipif(not REDIS_URL, reason="distributed crawling tests need a Redis "
+                                "server: set TNMT_TEST_REDIS_URL (.ci/run sets it)")
+ARTICLES = 520
+VOCABULARY = ("môi trường nước thải khu công nghiệp quan trắc đất đai khoáng sản rừng ngập mặn "
+              "biến đổi khí hậu tài nguyên sông ngòi rác thải nhựa chất lượng không khí kiểm "
+              "tra doanh nghiệp xử lý vi phạm giấy phép báo cáo định kỳ tỉnh huyện xã hội nghị")
+WORDS = VOCABULARY.split()
+
+
+def article_page(number: int) -> str:
+    """An article whose words are its own (no two pages are near-duplicates)."""
+    words = random.Random(number).choices(WORDS, k=240)
+    paragraphs = "".join(f"<p>{' '.join(words[i:i + 60])}.</p>" for i in range(0, 240, 60))
+    return (f"<html><head><meta charset='utf-8'><title>Tin {number}</title></head><body>"
+            f"<article><h1>Tin số {number}: {' '.join(words[:8])}</h1>"
+            f"<p class='date'>08:30, {number % 28 + 1:02d}/03/2025</p>{paragraphs}</article>"
+            "</body></html>")
+
+
+def sitemap(numbers: range) -> str:
+    urls = "".join(f"<url><loc>https://{HOST}/tin/bai-{n}.html</loc></url>" for n in numbers)
+    return ("<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+            f"{urls}</urlset>")
+
+
+@pytest.fixture
+def prefix() -> Iterator[str]:
+    """A key prefix of the test's own; its keys are deleted afterwards."""
+    name = f"tnmt-test-{uuid.uuid4().hex[:12]}"
+    yield name
+    server = redis.Redis.from_url(REDIS_URL)
+    for key in server.scan_iter(f"{name}:*"):
+        server.delete(key)
+
+
+@pytest.fixture
+def big_site(tmp_path: Path) -> Site:
+    site = Site(tmp_path)
+    for number in range(ARTICLES):
+        site.write(f"tin/bai-{number}.html", article_page(number))
+    site.write("sitemap.xml", sitemap(range(ARTICLES)))
+    site.register(f'sitemaps = ["https://{HOST}/sitemap.xml"]')
+    if POSTGRES_URL:
+        store = empty_store("postgresql", tmp_path)
+        site.db = store.url
+        store.close()
+    return site
+
+
+def start(args: list[str], log: Path) -> subprocess.Popen[str]:
+    with log.open("a") as sink:
+        return subprocess.Popen([*TNMT, *args], stdout=sink, stderr=sink, text=True)
+
+
+def options(**settings: str) -> list[str]:
+    return [arg for name, value in settings.items() for arg in ("-s", f"{name}={value}")]
+
+
+def fetched_articles(server: MirrorServer) -> int:
+    return len({path for path, status in server.request_log
+                if path.startswith(f"/{HOST}/tin/") and status == 200})
+
+
+def wait_for(condition: Callable[[], object], what: str, deadline: float, logs: Path) -> None:
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}; logs:\n"
+                         + "\n".join(log.read_text()[-3000:] for log in logs.glob("*.log")))
+
+
+@needs_redis
+def test_two_workers_share_a_crawl_and_one_killed_loses_nothing(
+        big_site: Site, prefix: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    common = ["snnmt_thu", "--sources", str(big_site.sources), "--no-builtin",
+              "--db", big_site.db, "--redis", REDIS_URL]
+    store = Store(big_site.db)
+    request.addfinalizer(store.close)
+
+    def stored() -> int:
+        with store.engine.connect() as connection:
+            return connection.execute(select(func.count()).select_from(ArticleRecord)).scalar_one()
+
+    deadline = time.monotonic() + 90
+    with ExitStack() as stack:
+        # Each worker reads the site through its own mirror server: their logs tell who
+        # fetched what.
+        mirrors = [stack.enter_context(MirrorServer(big_site.sites)) for _ in range(2)]
+        workers = [start(["worker", *common, "--mirror", mirror.address,
+                          *options(TNMT_REDIS_PREFIX=prefix, TNMT_MAX_ARTICLES_PER_SOURCE="5000",
+                                   CONCURRENT_REQUESTS_PER_DOMAIN="8")],
+                         tmp_path / f"worker-{index}.log")
+                   for index, mirror in enumerate(mirrors)]
+        daemon = start(["daemon", *common, *options(
+            TNMT_REDIS_PREFIX=prefix, TNMT_SCHEDULE_OVERRIDE="*/3 * * * * *",
+            TNMT_DAEMON_JITTER="0")], tmp_path / "daemon.log")
+        for process in (*workers, daemon):
+            stack.callback(stop, process)
+        # Worker 1 is killed (no chance to clean up) once it has done more than a quarter.
+        wait_for(lambda: fetched_articles(mirrors[1]) >= ARTICLES * 0.3,
+                 "worker 1 to fetch 30% of the articles", deadline, tmp_path)
+        workers[1].send_signal(signal.SIGKILL)
+        workers[1].wait()
+        at_kill = stored()
+        wait_for(lambda: stored() >= ARTICLES, "every article stored", deadline, tmp_path)
+        time.sleep(1)  # anything stored twice would show now
+    assert at_kill < ARTICLES, "the crawl was over before the kill"
+    with store.engine.connect() as connection:
+        urls = connection.execute(select(ArticleRecord.url)).scalars().all()
+    assert len(urls) == len(set(urls)) == ARTICLES
+    assert {url.rsplit("/", 1)[1] for url in urls} == {f"bai-{n}.html" for n in range(ARTICLES)}
+    shares = [fetched_articles(mirror) for mirror in mirrors]
+    assert min(shares) >= ARTICLES / 4, shares
+
+
+@needs_redis
+def test_crawl_redis_queues_a_crawl_once_until_the_workers_take_it(
+        big_site: Site, prefix: str) -> None:
+    args = ["crawl", "snnmt_thu", "--sources", str(big_site.sources), "--no-builtin",
+            "--redis", REDIS_URL, "-s", f"TNMT_REDIS_PREFIX={prefix}"]
+    first = run_tnmt(*args, check=True)
+    assert "snnmt_thu" in first.stdout and "│               1 │" in first.stdout, first.stdout
+    queue = redis.Redis.from_url(REDIS_URL).zrange(f"{prefix}:snnmt_thu:requests", 0, -1)
+    assert len(queue) == 1 and b"sitemap.xml" in queue[0] and b"parse_sitemap" in queue[0]
+    again = run_tnmt(*args, check=True)
+    assert "0 (last crawl still queued)" in again.stdout, again.stdout
+
+
+def test_unreachable_redis_is_one_line_error(big_site: Site) -> None:
+    result = run_tnmt("crawl", "snnmt_thu", "--sources", str(big_site.sources), "--no-builtin",
+                      "--redis", "redis://127.0.0.1:1/0")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: Redis at redis://127.0.0.1:1/0: "), result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
