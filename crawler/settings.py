@@ -44,6 +44,9 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's retry, waiting as long as a Retry-After header asks (crawler/retry_after.py).
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.retry_after.RetryAfterMiddleware": 550,
     # After RobotsTxtMiddleware (100): robots.txt is checked for the real host first.
     "crawler.mirror.middleware.MirrorMiddleware": 950,
     # Before the mirror: validators are kept under the real URL (crawler/conditional.py).
@@ -72,6 +75,9 @@ TNMT_MIN_TITLE_CHARS = 10
 # A page declared UTF-8 (or undeclared) whose bytes are not UTF-8 is read in this encoding:
 # old Vietnamese sites write windows-1258 and often declare it wrongly.
 TNMT_FALLBACK_ENCODING = "cp1258"
+# A 429/503 asking (Retry-After) for a longer wait than this, in seconds, is given up at once
+# with its reason recorded; a shorter wait is waited before the retry (crawler/retry_after.py).
+TNMT_RETRY_AFTER_MAX = 120.0
 
 # The offline mirror: {"host": "127.0.0.1:port"}; empty means the real web.
 TNMT_MIRROR_ADDRESS = ""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,9 @@ class Case:
 
 CASES = [
     Case("loi-500-mot-lan", NETWORK, "500 once, then 200", "stored"),
-    Case("loi-503-retry-after", NETWORK, "503 with Retry-After once, then 200", "stored"),
+    Case("loi-503-retry-after", NETWORK, "503 with Retry-After: 2 once, then 200", "stored"),
+    Case("loi-503-qua-lau", NETWORK, "503 with Retry-After: 3600 (TNMT_RETRY_AFTER_MAX 120)",
+         "skipped: Retry-After 3600 s beyond TNMT_RETRY_AFTER_MAX"),
     Case("loi-429-mai", NETWORK, "429 with Retry-After on every try", "skipped: HTTP 429"),
     Case("reset-mot-lan", NETWORK, "connection reset once, then 200", "stored"),
     Case("reset-mai", NETWORK, "connection reset on every try",
@@ -141,7 +144,9 @@ class HostileSites:
         net, page = NETWORK, CONTENT
         self.fault(net, "tin/loi-500-mot-lan.html", "times = 1\nstatus = 500")
         self.fault(net, "tin/loi-503-retry-after.html",
-                   'times = 1\nstatus = 503\nheaders = {Retry-After = "1"}')
+                   'times = 1\nstatus = 503\nheaders = {Retry-After = "2"}')
+        self.fault(net, "tin/loi-503-qua-lau.html",
+                   'status = 503\nheaders = {Retry-After = "3600"}')
         self.fault(net, "tin/loi-429-mai.html", 'status = 429\nheaders = {Retry-After = "1"}')
         self.fault(net, "tin/reset-mot-lan.html", 'times = 1\ntransfer = "reset"')
         self.fault(net, "tin/reset-mai.html", 'transfer = "reset"')
@@ -187,6 +192,7 @@ class HostileCrawl:
     messages: dict[str, str]  # source id → the run's messages
     statuses: dict[str, str]  # source id → the run's status
     requests: list[tuple[str, int]]
+    request_times: list[tuple[str, float]]  # (path, monotonic time)
     returncode: int
     stderr: str
 
@@ -208,7 +214,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> HostileCrawl:
               for article in json.loads(listed.stdout)}
     return HostileCrawl(stored, {run["source_id"]: run["messages"] for run in runs},
                         {run["source_id"]: run["status"] for run in runs},
-                        list(server.request_log), result.returncode, result.stderr)
+                        list(server.request_log), list(server.request_times),
+                        result.returncode, result.stderr)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.slug for case in CASES])
@@ -250,3 +257,22 @@ def test_only_http_urls_on_the_sources_hosts_are_fetched(hostile: HostileCrawl) 
 def test_retries_are_bounded(hostile: HostileCrawl) -> None:
     tries = [path for path, _status in hostile.requests if path.endswith("/loi-429-mai.html")]
     assert len(tries) == 3  # the first try and RETRY_TIMES=2
+
+
+def request_gaps(hostile: HostileCrawl, slug: str) -> list[float]:
+    """Seconds between successive requests of an article."""
+    times = [moment for path, moment in hostile.request_times if path.endswith(f"/{slug}.html")]
+    return [later - earlier for earlier, later in pairwise(times)]
+
+
+def test_retry_after_is_waited_before_the_retry(hostile: HostileCrawl) -> None:
+    gaps = request_gaps(hostile, "loi-503-retry-after")
+    assert len(gaps) == 1 and 2.0 <= gaps[0] < 4.0, gaps  # waited once, not twice
+    # Every try of the 429 asked for 1 s: both retries waited it.
+    assert len(request_gaps(hostile, "loi-429-mai")) == 2
+    assert min(request_gaps(hostile, "loi-429-mai")) >= 1.0
+
+
+def test_a_retry_after_beyond_the_limit_is_not_retried(hostile: HostileCrawl) -> None:
+    tries = [path for path, _status in hostile.requests if path.endswith("/loi-503-qua-lau.html")]
+    assert len(tries) == 1

@@ -199,6 +199,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "tnmt-mirror"
     sites_dir: Path = SITES_DIR
     request_log: list[tuple[str, int]]
+    request_times: list[tuple[str, float]]
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
@@ -208,6 +209,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not_modified(validators, self.headers):
             reply = Reply(304)
         self.request_log.append((self.path, reply.status))
+        self.request_times.append((self.path, time.monotonic()))
         if reply.fault is not None and reply.fault.transfer:
             self._send_fault(reply, reply.fault)
             return
@@ -263,8 +265,11 @@ class MirrorServer:
 
     def __init__(self, sites_dir: Path = SITES_DIR, port: int = 0):
         self.request_log: list[tuple[str, int]] = []  # (path, status) of every request
+        # (path, time.monotonic()) of every request, for tests of waits between requests
+        self.request_times: list[tuple[str, float]] = []
         handler = type("Handler", (_Handler,), {"sites_dir": sites_dir,
-                                                "request_log": self.request_log})
+                                                "request_log": self.request_log,
+                                                "request_times": self.request_times})
         self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
