@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import apprise
 from sqlalchemy import func, select, update
@@ -306,7 +308,20 @@ def send(destination: str, title: str, body: str) -> str | None:
     if delivered:
         return None
     lines = [line.strip() for line in log.getvalue().splitlines() if line.strip()]
-    return lines[-1] if lines else "not delivered"
+    return without_secrets(lines[-1], destination) if lines else "not delivered"
+
+
+def without_secrets(text: str, destination: str) -> str:
+    """Mask in `text` every secret-looking part of the destination URL (user, password, path
+    segments, query values), so an error message stored or printed never carries a token."""
+    parts = urlsplit(destination)
+    # The netloc's pieces too: a bot token sits where a port would (tgram://BOT:TOKEN/CHAT).
+    secrets = {*re.split(r"[:@]", parts.netloc), *parts.path.split("/"),
+               *(value for _name, value in parse_qsl(parts.query))} - {parts.hostname}
+    for secret in sorted((part for part in secrets if part and len(part) >= 6), key=len,
+                         reverse=True):
+        text = text.replace(secret, "…")
+    return text
 
 
 def send_samples(rules: AlertRules, names: Iterable[str] = ()) -> list[tuple[str, str, str]]:

@@ -9,6 +9,7 @@ import pytest
 
 from conftest import run_tnmt
 from crawler.alert_rules import redacted
+from crawler.alerts import without_secrets
 from crawler.article import Article
 from crawler.registry import load_registry
 from crawler.storage import Store
@@ -44,6 +45,9 @@ def test_page_text_is_printed_literally(tmp_path: Path) -> None:
 ], ids=["smtp-password", "telegram-token", "webhook-password", "webhook-token"])
 def test_destinations_are_printed_without_secrets(url: str, secret: str) -> None:
     assert secret not in redacted(url)
+    # An error message that echoes the destination (as a plugin's may) is stored without it.
+    error = without_secrets(f"could not send to {url}: refused", url)
+    assert secret not in error and error.startswith("could not send to")
 
 
 def test_a_failing_destination_is_reported_without_its_password(tmp_path: Path) -> None:
