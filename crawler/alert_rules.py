@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -127,6 +128,13 @@ def configured_rules(option: str | None, known_sources: Collection[str] | None =
     if named := option or setting:
         return load_rules(Path(named).expanduser(), known_sources)
     return load_rules(default, known_sources) if default.is_file() else None
+
+
+@cache
+def shared_rules(setting: str) -> AlertRules | None:
+    """Return this process's rules of the TNMT_ALERTS_FILE setting (else the default file),
+    read once: a worker's pipelines, one per source, share them."""
+    return configured_rules(None, setting=setting)
 
 
 def _folded(text: str) -> str:

@@ -202,12 +202,21 @@ def enqueue_crawls(sources: list[Source], redis_url: str, overrides: dict[str, A
 @crawl_options
 @click.option("--redis", "redis_url", metavar="URL", required=True,
               help="The Redis server holding the queues (redis://host:port/db).")
+@alerts_option
 @fail_cleanly
 def worker(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path, ...],
-           builtin: bool, mirror: str, overrides: dict[str, Any], redis_url: str) -> None:
+           builtin: bool, mirror: str, overrides: dict[str, Any], redis_url: str,
+           alerts_file: str | None) -> None:
     """Run the crawls queued in Redis for the named sources (every enabled one when none is
-    named), storing into the shared database, until SIGTERM or SIGINT."""
-    sources = load_registry(source_dirs, builtin=builtin).select(source_ids)
+    named), storing into the shared database, until SIGTERM or SIGINT; after each batch,
+    alert on what it stored."""
+    registry = load_registry(source_dirs, builtin=builtin)
+    sources = registry.select(source_ids)
+    # Check the rules now, not at the end of the first batch; the pipelines read the setting.
+    configured_rules(alerts_file, registry,
+                     overrides.get("TNMT_ALERTS_FILE", settings.TNMT_ALERTS_FILE))
+    if alerts_file:
+        overrides["TNMT_ALERTS_FILE"] = str(Path(alerts_file).expanduser().resolve())
     run_worker(sources, Store(db), redis_url, mirror_address=mirror, overrides=overrides)
 
 

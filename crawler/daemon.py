@@ -9,7 +9,8 @@ crawls a grace period, then stop them, and the daemon exits 0.
 Alerts: with a rules file, every child crawl queues and sends its own alerts; the daemon
 queues again after each child (so the articles and health of a child that was killed or
 timed out are not missed; the outbox takes each alert once) and retries the outbox in its
-periodic maintenance job.
+periodic maintenance job. With --redis, the workers queue them after each batch
+(pipelines/worker_store.py).
 """
 
 from __future__ import annotations

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 import redis
+from receivers import WebhookReceiver
 from sqlalchemy import func, select
+from test_alerts_crawl import PLANTED, plant
 from test_spider import HOST, Site
 
 from conftest import POSTGRES_URL, TNMT, empty_store, run_tnmt
@@ -153,6 +155,42 @@ def test_crawl_redis_queues_a_crawl_once_until_the_workers_take_it(
     assert len(queue) == 1 and b"sitemap.xml" in queue[0] and b"parse_sitemap" in queue[0]
     again = run_tnmt(*args, check=True)
     assert "0 (last crawl still queued)" in again.stdout, again.stdout
+
+
+def logged(log: Path, line: str, times: int) -> Callable[[], bool]:
+    """A condition: `line` is in the log `times` times."""
+    return lambda: log.read_text().count(line) == times
+
+
+@needs_redis
+def test_worker_alerts_each_matching_article_of_a_batch_once(
+        tmp_path: Path, prefix: str, request: pytest.FixtureRequest) -> None:
+    site = Site(tmp_path)
+    site.register(f'start_urls = ["https://{HOST}/tin-tuc/"]')
+    plant(site, list(PLANTED))  # 1 and 4 name "khoáng sản", 2 "thu hồi đất", 3 neither
+    store = Store(site.db)
+    request.addfinalizer(store.close)
+    common = ["snnmt_thu", "--sources", str(site.sources), "--no-builtin", "--redis", REDIS_URL,
+              "-s", f"TNMT_REDIS_PREFIX={prefix}"]
+    deadline, log = time.monotonic() + 40, tmp_path / "worker.log"
+    with ExitStack() as stack:
+        hook = stack.enter_context(WebhookReceiver())
+        mirror = stack.enter_context(MirrorServer(site.sites))
+        rules = tmp_path / "alerts.toml"
+        rules.write_text('[[articles]]\nname = "dat-dai"\nkeywords = ["khoáng sản", '
+                         f'"thu hồi đất"]\nnotify = ["{hook.url}"]\n', encoding="utf-8")
+        worker = start(["worker", *common, "--db", site.db, "--mirror", mirror.address,
+                        "--alerts", str(rules)], log)
+        stack.callback(stop, worker)
+        for crawl in (1, 2):  # the second crawl stores nothing new: no alert again
+            run_tnmt("crawl", *common, check=True)
+            wait_for(logged(log, "alerts delivered", crawl), f"the alerts of batch {crawl}",
+                     deadline, tmp_path)
+            assert sorted(alert["url"].rsplit("/", 1)[1] for alert in hook.alerts()) == [
+                "bai-1.html", "bai-2.html", "bai-4.html"], (crawl, hook.alerts())
+    assert {alert["rule"] for alert in hook.alerts()} == {"dat-dai"}
+    assert len(store.articles()) == 4
+    assert [run.new for run in store.runs(source_ids=["snnmt_thu"])] == [0, 4]
 
 
 def test_unreachable_redis_is_one_line_error(big_site: Site) -> None:
