@@ -149,7 +149,7 @@ def crawl(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path, 
     if redis_url:
         if mirror:
             fail("--mirror applies to the workers' crawls: start `tnmt worker` with --mirror")
-        enqueue_crawls(sources, redis_url, overrides)
+        enqueue_crawls(sources, redis_url, overrides, Store(db) if db else None)
         return
     rules = configured_rules(alerts_file, registry,
                              overrides.get("TNMT_ALERTS_FILE", settings.TNMT_ALERTS_FILE))
@@ -183,12 +183,15 @@ def demo(db: str | None) -> None:
     exit_if_failed(results)
 
 
-def enqueue_crawls(sources: list[Source], redis_url: str, overrides: dict[str, Any]) -> None:
-    """Queue a crawl of each source in Redis and print what was queued."""
+def enqueue_crawls(sources: list[Source], redis_url: str, overrides: dict[str, Any],
+                   store: Store | None) -> None:
+    """Queue a crawl of each source in Redis (with a store, its articles due a revisit
+    too) and print what was queued."""
     if {"TNMT_FULL_CRAWL", "TNMT_SINCE"} & set(overrides):
         fail("--full and --since apply to the workers' crawls: start `tnmt worker` with "
              "--set TNMT_FULL_CRAWL=true or --set TNMT_SINCE=DATE")
-    enqueuer = Enqueuer(redis_settings("", redis_url, overrides=overrides))
+    enqueuer = Enqueuer(redis_settings(store.url if store else "", redis_url,
+                                       overrides=overrides), store)
     table = Table(title="Queued crawls")
     table.add_column("source", no_wrap=True)
     table.add_column("requests queued", justify="right")
@@ -593,7 +596,7 @@ def daemon(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path,
     command = CrawlCommand(store.url, tuple(str(path.resolve()) for path in source_dirs),
                            builtin, mirror,
                            tuple(f"{name}={value}" for name, value in overrides.items()))
-    enqueuer = Enqueuer(redis_settings(store.url, redis_url, overrides=overrides)) \
+    enqueuer = Enqueuer(redis_settings(store.url, redis_url, overrides=overrides), store) \
         if redis_url else None
     config = DaemonConfig.from_settings(values, source_ids, command, rules, enqueuer)
     sys.exit(Daemon(store, config).run())

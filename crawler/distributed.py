@@ -25,6 +25,7 @@ from scrapy.utils.misc import load_object
 from scrapy_redis import connection
 
 from crawler.crawl import build_settings
+from crawler.incremental import CrawlMode
 from crawler.logs import LOGGER_NAME, configure_logging, log_event
 from crawler.registry import Source
 from crawler.storage import Store
@@ -88,8 +89,9 @@ def connect(values: Settings) -> redis.Redis:
 class Enqueuer:
     """Queues crawls of sources for the workers."""
 
-    def __init__(self, values: Settings):
+    def __init__(self, values: Settings, store: Store | None = None):
         self.values = values
+        self.store = store  # with one, young articles due a check are queued too
         self.server = connect(values)
         self.queue_class = load_object(values.get("SCHEDULER_QUEUE_CLASS"))
 
@@ -106,6 +108,8 @@ class Enqueuer:
         # A new crawl: pages fetched by the last one (listings) must be fetched again.
         self.server.delete(self.values.get("SCHEDULER_DUPEFILTER_KEY") % {"spider": source.id})
         requests = list(spider.entry_requests())
+        if self.store is not None:
+            requests += spider.revisit_requests(self.store, CrawlMode.from_settings(self.values))
         for request in requests:
             queue.push(request)
         log_event(logger, "crawl queued", source=source.id, requests=len(requests))

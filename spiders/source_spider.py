@@ -95,14 +95,17 @@ class SourceSpider(Spider):
                        meta={CONDITIONAL: "listing", **meta})
 
     def _revisits(self) -> Iterator[Request]:
-        """Fetch again the young articles not checked lately, to catch edits."""
-        mode = self.mode
-        due = self.store.due_for_revisit(self.source.id, now=now_utc(),
-                                         max_age=mode.revisit_max_age,
-                                         interval=mode.revisit_interval, limit=mode.revisit_limit)
-        for article_id, url in due:
+        for request in self.revisit_requests(self.store, self.mode):
             self._count("revisits")
-            self.requested.add(url)
+            self.requested.add(request.url)
+            yield request
+
+    def revisit_requests(self, store: Store, mode: CrawlMode) -> Iterator[Request]:
+        """Fetch again the young articles not checked lately, to catch edits."""
+        due = store.due_for_revisit(self.source.id, now=now_utc(),
+                                    max_age=mode.revisit_max_age,
+                                    interval=mode.revisit_interval, limit=mode.revisit_limit)
+        for article_id, url in due:
             yield Request(url, callback=self.parse_article, errback=self.on_error,
                           meta={CONDITIONAL: "article", REVISIT: article_id})
 

@@ -22,9 +22,11 @@ from receivers import WebhookReceiver
 from sqlalchemy import func, select
 from test_alerts_crawl import PLANTED, plant
 from test_spider import HOST, Site
+from test_storage import make_article
 
 from conftest import POSTGRES_URL, TNMT, empty_store, run_tnmt
 from crawler.mirror import MirrorServer
+from crawler.registry import load_registry
 from crawler.storage import ArticleRecord, Store
 
 REDIS_URL = os.environ.get("TNMT_TEST_REDIS_URL", "")
@@ -155,6 +157,24 @@ def test_crawl_redis_queues_a_crawl_once_until_the_workers_take_it(
     assert len(queue) == 1 and b"sitemap.xml" in queue[0] and b"parse_sitemap" in queue[0]
     again = run_tnmt(*args, check=True)
     assert "0 (last crawl still queued)" in again.stdout, again.stdout
+
+
+@needs_redis
+def test_crawl_redis_with_a_database_queues_the_revisits_due_too(
+        big_site: Site, prefix: str) -> None:
+    young = f"https://{HOST}/tin/bai-7.html"
+    with Store(big_site.db) as store:
+        store.sync_sources(load_registry([big_site.sources], builtin=False).values())
+        store.add_article(make_article(young), source_id="snnmt_thu", content_hash="h7",
+                          run_id=None, aliases=[])
+    run_tnmt("crawl", "snnmt_thu", "--sources", str(big_site.sources), "--no-builtin",
+             "--redis", REDIS_URL, "--db", big_site.db, "-s", f"TNMT_REDIS_PREFIX={prefix}",
+             "-s", "TNMT_REVISIT_MAX_AGE_DAYS=100000", "-s", "TNMT_REVISIT_INTERVAL_HOURS=0",
+             check=True)
+    queue = redis.Redis.from_url(REDIS_URL).zrange(f"{prefix}:snnmt_thu:requests", 0, -1)
+    assert len(queue) == 2, queue  # the sitemap, and the stored article due a check
+    [revisit] = [item for item in queue if young.encode() in item]
+    assert b"parse_article" in revisit
 
 
 def logged(log: Path, line: str, times: int) -> Callable[[], bool]:
