@@ -60,6 +60,10 @@ LEGACY_FONT = re.compile(
     r"""(?:font-family\s*:|\bface\s*=)\s*(?:&quot;|&\#39;|["'])?\s*"""
     r"""(?P<font>\.vn[\w-]*|vni[-\s][\w-]+)""", re.IGNORECASE)
 
+# Unicode's toned Vietnamese letters (ạ…ỹ): no legacy page holds one, whichever charset read
+# it, so a page that does is Unicode even where it names a legacy font (a pasted snippet).
+UNICODE_TONED = re.compile("[\u1ea0-\u1ef9]")
+
 
 def toned(vowel: str, tone: int) -> str:
     """Return `vowel` carrying tone number `tone` (0..4, the order of TONES), composed."""
@@ -151,7 +155,7 @@ def decode(text: str, name: str, *, capitals: bool = False) -> str:
 def legacy_encoding(html: str) -> str | None:
     """Return "tcvn3" or "vni" when the page is drawn in such a font, else None."""
     match = LEGACY_FONT.search(html)
-    if match is None:
+    if match is None or UNICODE_TONED.search(html):
         return None
     return "vni" if match["font"].lower().startswith("vni") else "tcvn3"
 

@@ -121,6 +121,7 @@ def test_a_font_face_attribute_names_the_legacy_font() -> None:
     html = f'<font face=".VnArial">{tcvn3_encode(TITLE)}</font>'
     assert legacy_encoding(html) == "tcvn3"
     assert legacy_encoding('<span style="font-family:VNI-Helve">x</span>') == "vni"
+    assert legacy_encoding("<p style=\"font-family: Arial, '.VnTime'\">H\xb5</p>") is None
 
 
 def test_a_unicode_page_naming_vntime_as_a_fallback_is_untouched() -> None:
@@ -130,3 +131,11 @@ def test_a_unicode_page_naming_vntime_as_a_fallback_is_untouched() -> None:
     assert article is not None
     assert article.title == TITLE + " ©"
     assert list(article.paragraphs) == list(BODY)
+
+
+def test_a_unicode_page_with_a_pasted_legacy_snippet_is_untouched() -> None:
+    """Toned Unicode letters prove the page is Unicode, whatever font a snippet names."""
+    html = page(TITLE, BODY, "font-family: '.VnTime';")
+    assert legacy_encoding(html) is None
+    article = extract_article(html, "https://stnmt.example.vn/tin/3.htm", now=NOW)
+    assert article is not None and article.title == TITLE
