@@ -38,6 +38,7 @@ from crawler.dates import (
     parse_date,
     writes_month_first,
 )
+from crawler.legacy_fonts import to_unicode
 from crawler.registry import Selectors, Source
 from crawler.urls import canonical_url, same_site
 
@@ -135,8 +136,10 @@ def extract_article(html: str, url: str, *, source: Source | None = None, now: d
 
 def parse_html(html: str) -> HtmlElement | None:
     """Return the page's element tree without scripts, styles and controls (whose text is
-    never the article's, not even a lead's), or None for an empty or unparsable page."""
+    never the article's, not even a lead's), its text in Unicode even when a legacy
+    Vietnamese font drew it, or None for an empty or unparsable page."""
     html = XML_FORBIDDEN.sub("", XML_DECLARATION.sub("", html, count=1))  # lxml refuses both
+    html = to_unicode(html)  # a page drawn in a TCVN3 or VNI font holds Latin-1 letters
     if not html.strip():
         return None
     try:
