@@ -1,10 +1,26 @@
 """Item pipelines, in the order settings.ITEM_PIPELINES runs them:
-extract -> validate -> relevance -> dedupe -> stories -> store. Each does one job."""
+extract -> validate -> revisit -> relevance -> dedupe -> stories -> store. Each does one job."""
 
 from __future__ import annotations
 
+from typing import Self
+
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+
+from crawler.storage import Store, shared_store
+
+
+class DatabasePipeline:
+    """A pipeline that reads or writes the crawl's database (the process's shared Store)."""
+
+    def __init__(self, crawler: Crawler, store: Store):
+        self.crawler = crawler
+        self.store = store
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler, shared_store(crawler.settings["TNMT_DB_URL"]))
 
 
 def drop(crawler: Crawler, reason: str, detail: str = "") -> DropItem:

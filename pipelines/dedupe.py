@@ -6,24 +6,15 @@ address a story was published under.
 
 from __future__ import annotations
 
-from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.article import content_hash
 from crawler.items import ArticleItem
-from crawler.storage import Store, shared_store
 from crawler.urls import canonical_url
+from pipelines import DatabasePipeline
 
 
-class DedupePipeline:
-    def __init__(self, crawler: Crawler, store: Store):
-        self.crawler = crawler
-        self.store = store
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
-        return cls(crawler, shared_store(crawler.settings["TNMT_DB_URL"]))
-
+class DedupePipeline(DatabasePipeline):
     def process_item(self, item: ArticleItem) -> ArticleItem:
         article = item.article
         item.content_hash = content_hash(article)

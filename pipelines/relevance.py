@@ -3,23 +3,13 @@ why each one left out is out (a dropped_pages row: no body kept)."""
 
 from __future__ import annotations
 
-from scrapy.crawler import Crawler
-
 from crawler.items import ArticleItem
 from crawler.relevance import off_topic_reason, relevance_reason
-from crawler.storage import DroppedPage, Store, now_utc, shared_store
-from pipelines import drop
+from crawler.storage import DroppedPage, now_utc
+from pipelines import DatabasePipeline, drop
 
 
-class RelevancePipeline:
-    def __init__(self, crawler: Crawler, store: Store):
-        self.crawler = crawler
-        self.store = store
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> RelevancePipeline:
-        return cls(crawler, shared_store(crawler.settings["TNMT_DB_URL"]))
-
+class RelevancePipeline(DatabasePipeline):
     def process_item(self, item: ArticleItem) -> ArticleItem:
         topics = self.crawler.spider.source.topics  # type: ignore[union-attr]
         reason = relevance_reason(item.article, item.categories, topics)

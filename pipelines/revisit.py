@@ -3,23 +3,15 @@ else only the time of the check. Revisited pages go no further down the pipeline
 
 from __future__ import annotations
 
-from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.article import content_hash
 from crawler.items import ArticleItem
-from crawler.storage import Store, now_utc, shared_store
+from crawler.storage import now_utc
+from pipelines import DatabasePipeline
 
 
-class RevisitPipeline:
-    def __init__(self, crawler: Crawler, store: Store):
-        self.crawler = crawler
-        self.store = store
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> RevisitPipeline:
-        return cls(crawler, shared_store(crawler.settings["TNMT_DB_URL"]))
-
+class RevisitPipeline(DatabasePipeline):
     def process_item(self, item: ArticleItem) -> ArticleItem:
         if item.revisit_of is None:
             return item

@@ -8,20 +8,16 @@ from scrapy.exceptions import DropItem
 
 from crawler.items import ArticleItem
 from crawler.runs import dropped_reasons, refused_requests, run_counts, run_status
-from crawler.storage import Store, now_utc, shared_store
+from crawler.storage import Store, now_utc
 from crawler.urls import canonical_url
+from pipelines import DatabasePipeline
 
 
-class StorePipeline:
+class StorePipeline(DatabasePipeline):
     def __init__(self, crawler: Crawler, store: Store):
-        self.crawler = crawler
-        self.store = store
+        super().__init__(crawler, store)
         self.run_id: int | None = None
         crawler.signals.connect(self.record_run, signal=signals.spider_closed)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
-        return cls(crawler, shared_store(crawler.settings["TNMT_DB_URL"]))
 
     def open_spider(self) -> None:
         source = self.crawler.spider.source  # type: ignore[union-attr]
