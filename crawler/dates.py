@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
@@ -173,7 +173,7 @@ class _Context:
     folded: str
     clocks: list[_Clock]
     now: datetime
-    year_hint: int | None
+    year_hint: Callable[[], int | None]  # asked only for a date without a year
     # Precomputed so that long articles with many numbers stay linear-ish.
     clock_starts: list[int] = field(default_factory=list)
     clock_ends: list[int] = field(default_factory=list)
@@ -181,13 +181,17 @@ class _Context:
     month_first: bool = False
 
 
-def parse_date(text: str, *, now: datetime, year_hint: int | None = None,
+def parse_date(text: str, *, now: datetime,
+               year_hint: int | Callable[[], int | None] | None = None,
                month_first: bool = False) -> PageDate | None:
     """Return the first date expressed in `text` (which may contain other words), or None.
-    `month_first` reads numeric "03-08-2011" as 8 March (only when the page says so)."""
+    `year_hint` (a year, or a function that finds it: called only for a date without a
+    year) is the year of a yearless date. `month_first` reads numeric "03-08-2011" as
+    8 March (only when the page says so)."""
     if not isinstance(text, str) or not text.strip():
         return None
-    ctx = _context(_fold(text), _to_vn(now), _valid_year(year_hint), month_first)
+    hint = year_hint if callable(year_hint) else lambda: year_hint  # type: ignore[return-value]
+    ctx = _context(_fold(text), _to_vn(now), hint, month_first)
     found = [hit for hit in (_first_absolute(ctx), _first_relative(ctx)) if hit]
     if not found:
         return None
@@ -217,7 +221,7 @@ def date_in_url(url: str) -> PageDate | None:
     return PageDate(value, False) if value else None
 
 
-def _context(folded: str, now: datetime, year_hint: int | None,
+def _context(folded: str, now: datetime, year_hint: Callable[[], int | None],
              month_first: bool = False) -> _Context:
     """Return the parsing context of a folded text: its times of day, now and the hint."""
     clocks = _clocks(folded)
@@ -485,8 +489,9 @@ def _is_label(ctx: _Context, start: int, end: int) -> bool:
 def _yearless(month: int, day: int, clock: _Clock | None, offset: tzinfo | None,
               ctx: _Context) -> datetime | None:
     """Return the date in year_hint, else in the latest year that is not after now + 1 day."""
-    if ctx.year_hint is not None:
-        return _build(ctx.year_hint, month, day, clock, offset)
+    year_hint = _valid_year(ctx.year_hint())
+    if year_hint is not None:
+        return _build(year_hint, month, day, clock, offset)
     limit = ctx.now + timedelta(days=1)
     # From next year: on 31/12, "01/01" is tomorrow.
     for year in range(ctx.now.year + 1, ctx.now.year - YEARLESS_LOOKBACK, -1):
