@@ -91,6 +91,7 @@ class ExtractionPool:
     def __init__(self, workers: int, max_pending: int):
         self.workers = workers
         self.max_pending = max_pending
+        self.in_flight = 0  # pages handed to the workers and not yet back
         self._executor: ProcessPoolExecutor | None = None
         self._slots: asyncio.Semaphore | None = None
 
@@ -99,13 +100,19 @@ class ExtractionPool:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.max_pending)
         async with self._slots:
+            self.in_flight += 1
             try:
-                return await asyncio.wrap_future(self._pool().submit(process_page, work))
+                return await self._submit(work)
             except BrokenProcessPool:
                 # A worker died (killed, out of memory): start new ones and try once more.
                 logger.warning("extraction worker died; restarting the pool")
                 self.shutdown()
-                return await asyncio.wrap_future(self._pool().submit(process_page, work))
+                return await self._submit(work)
+            finally:
+                self.in_flight -= 1
+
+    async def _submit(self, work: PageWork) -> PageResult:
+        return await asyncio.wrap_future(self._pool().submit(process_page, work))
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
