@@ -134,7 +134,7 @@ def test_a_refused_duplicate_leaves_no_story_or_band_behind(store: Store) -> Non
     assert len(store.stories()) == 1
 
 
-def new_article(store: Store, article: Article, threshold: float) -> NewArticle:
+def new_article(store: Store, article: Article, threshold: float) -> NewArticle:  # noqa: F811
     """What the store pipeline hands the batch writer: the story looked up before the batch."""
     found = fingerprint(story_text(article), **SHAPE)
     return NewArticle(article, "bonnmt", content_hash(article), None,
