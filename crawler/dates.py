@@ -10,12 +10,14 @@ software such as vBulletin prints "03-08-2011" for 8 March): see `writes_month_f
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from dateutil.parser import isoparse
@@ -35,7 +37,6 @@ MAX_GAP = 40
 # How many years back a year-less date may go to find a valid, non-future date (29/2).
 YEARLESS_LOOKBACK = 5
 
-_FOLD_SPACES_RE = re.compile(r"\s+")
 _FOLD_DASHES_RE = re.compile(r"[\u2010-\u2015\u2212]")
 
 _WEEKDAY = r"(?:thu\s*(?:hai|ba|tu|nam|sau|bay|[2-7])|chu\s*nhat|cn|t[2-7])"
@@ -268,8 +269,25 @@ def _parse_rfc822(text: str) -> datetime | None:
 def _fold(text: str) -> str:
     """Return text lower-cased, without diacritics, with one kind of dash and space."""
     decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return _FOLD_SPACES_RE.sub(" ", _FOLD_DASHES_RE.sub("-", bare))
+    bare = decomposed.translate(_combining_marks())
+    return _fold_spaces(_FOLD_DASHES_RE.sub("-", bare))
+
+
+def _fold_spaces(text: str) -> str:
+    r"""Return text with each run of white space made one space (as re.sub(r"\s+", " ")
+    does, in C: a whole page's text is folded at once)."""
+    inner = " ".join(text.split())
+    if not inner:
+        return " " if text else ""
+    return f"{' ' if text[0].isspace() else ''}{inner}{' ' if text[-1].isspace() else ''}"
+
+
+@cache
+def _combining_marks() -> dict[int, None]:
+    """Return a str.translate table deleting every combining character (a whole page's text
+    is folded at once: translate does it in C)."""
+    return {code: None for code in range(sys.maxunicode + 1)
+            if unicodedata.combining(chr(code))}
 
 
 def _to_vn(now: datetime) -> datetime:

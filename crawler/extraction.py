@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from copy import deepcopy
 from datetime import datetime
 from functools import cache, lru_cache
+from itertools import chain
 from urllib.parse import urlsplit
 
 import trafilatura
@@ -112,6 +113,12 @@ def extract_article(html: str, url: str, *, source: Source | None = None, now: d
     tree = parse_html(html)
     if tree is None:
         return None
+    return article_in_tree(tree, html, url, source=source, now=now, date_hint=date_hint)
+
+
+def article_in_tree(tree: HtmlElement, html: str, url: str, *, source: Source | None = None,
+                    now: datetime, date_hint: datetime | None = None) -> Article | None:
+    """Return the article of a page parsed by parse_html (which this changes), or None."""
     # Held so that lxml keeps one Python object per element: otherwise each walk over the
     # tree builds them anew, and lxml.html's class lookup per object is a hot spot.
     elements = list(tree.iter())  # noqa: F841
@@ -444,7 +451,7 @@ def find_author(tree: HtmlElement, selector: str) -> str | None:
               if not inside_noise(element))
     credits = (element for element in classed(tree.iter(), CREDIT_CLASS)
                if SOURCE_CREDIT.match(element_text(element)))
-    for element in (*marked, *classed(tree.iter(), AUTHOR_CLASS), *credits):
+    for element in chain(marked, classed(tree.iter(), AUTHOR_CLASS), credits):
         if not source_in_date_line(element) and \
                 (author := clean_author(element_text(element))):
             return author
@@ -506,7 +513,9 @@ def emphasised(tree: HtmlElement, text: str) -> bool:
     """True when the page prints `text` as a paragraph aligned right or all in bold."""
     bare = re.sub(r"\s+", "", text)
     for element in tree.iter("p", "div"):
-        if re.sub(r"\s+", "", element_text(element)) != bare:
+        # text_content() (in C) holds at least the element's text: shorter, it cannot match.
+        if len(element.text_content()) < len(bare) or \
+                re.sub(r"\s+", "", element_text(element)) != bare:
             continue
         bold = "".join("".join(b.itertext()) for b in element.iter("strong", "b"))
         layout = f"{element.get('style', '')} {element.get('align', '')}".lower()
@@ -545,8 +554,7 @@ def body_paragraphs(tree: HtmlElement, selectors: Selectors | None, url: str,
     container = select_first(tree, (selectors.body,)) if selectors and selectors.body else None
     if container is None:
         prepare(tree, keep_boxes=False, headline=drop[0])
-        paragraphs = trafilatura_blocks(lxml_html.tostring(tree, encoding="unicode"), url,
-                                        favor_precision=True)
+        paragraphs = trafilatura_blocks(trafilatura_copy(tree), url, favor_precision=True)
         return better_body(paragraphs, tree)
     for element in drop:  # the registry's title and lead sit apart from the body
         if element is not None and element.getparent() is not None:
@@ -557,7 +565,16 @@ def body_paragraphs(tree: HtmlElement, selectors: Selectors | None, url: str,
                               favor_recall=True)
 
 
-def trafilatura_blocks(document: str, url: str, *, favor_precision: bool = False,
+def trafilatura_copy(tree: HtmlElement) -> HtmlElement:
+    """Return a copy of the tree for trafilatura to change, as its own parser would have read
+    the tree's HTML (no comments or processing instructions): a copy costs a fraction of
+    writing the HTML out and parsing it again."""
+    copy = deepcopy(tree)
+    etree.strip_elements(copy, etree.Comment, etree.ProcessingInstruction, with_tail=False)
+    return copy
+
+
+def trafilatura_blocks(document: str | HtmlElement, url: str, *, favor_precision: bool = False,
                        favor_recall: bool = False) -> list[str]:
     """Return the text blocks trafilatura extracts from `document` (tables included)."""
     xml = trafilatura.extract(document, url=url, output_format="xml", include_tables=True,
@@ -632,13 +649,18 @@ def drop_noise_boxes(root: HtmlElement, headline: HtmlElement | None = None) -> 
     total = len(element_text(root)) or 1
     paragraphs = paragraph_chars(root) or 1
     keep = set(headline.iterancestors()) if headline is not None else set()
+    dropped: set[HtmlElement] = set()
     for element in list(root.iter()):
+        if element.getparent() in dropped:  # gone with its box: no need to weigh it
+            dropped.add(element)
+            continue
         if isinstance(element.tag, str) and element.getparent() is not None and \
                 element.tag not in ("html", "body", "article", "main") and \
                 element not in keep and \
                 marked(NOISE_CLASS, marks(element)) and len(element_text(element)) < total / 3 \
                 and paragraph_chars(element) < paragraphs / 2:
             element.drop_tree()
+            dropped.add(element)
 
 
 def drop_link_lists(root: HtmlElement) -> None:
