@@ -260,6 +260,12 @@ class _Handler(BaseHTTPRequestHandler):
         """Stay quiet: the crawler reports what matters."""
 
 
+class _Server(ThreadingHTTPServer):
+    # A crawl of many sources opens dozens of connections at once: the default backlog of 5
+    # would leave the rest to the kernel's SYN retries, seconds apart.
+    request_queue_size = 128
+
+
 class MirrorServer:
     """The mirror on 127.0.0.1, in a background thread; use as a context manager."""
 
@@ -270,7 +276,7 @@ class MirrorServer:
         handler = type("Handler", (_Handler,), {"sites_dir": sites_dir,
                                                 "request_log": self.request_log,
                                                 "request_times": self.request_times})
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._server = _Server(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self.sites_dir = sites_dir
