@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import ctypes
+import gc
 import logging
 import multiprocessing
 import os
@@ -141,8 +142,8 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 def _worker_init(parent_pid: int) -> None:
-    """Make a worker die with its crawl and leave Ctrl-C and SIGTERM to the crawl process,
-    which stops the pool itself once its pages are done."""
+    """Make a worker die with its crawl, leave Ctrl-C and SIGTERM to the crawl process (which
+    stops the pool once its pages are done), and keep the memory it shares with the crawl."""
     if sys.platform.startswith("linux"):
         pr_set_pdeathsig = 1
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
@@ -150,6 +151,9 @@ def _worker_init(parent_pid: int) -> None:
             os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # The crawl's objects, inherited at fork, are out of this process's garbage collections:
+    # a collection writes to every object it scans, copying the pages shared with the crawl.
+    gc.freeze()
 
 
 _pools: dict[int, ExtractionPool] = {}

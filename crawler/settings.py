@@ -47,6 +47,10 @@ FEED_EXPORT_ENCODING = "utf-8"
 # and Scrapy starts this many tasks for every response: its default of 100 costs more CPU
 # than the work on a page's single item.
 CONCURRENT_ITEMS = 8
+# Bytes of responses a source's crawler holds in its pipelines before it stops taking more
+# (Scrapy's default is 5 MB): a waiting page costs about three times its size in memory
+# (body, decoded text, the copy sent to an extraction worker), and each source has its own.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 
 DOWNLOADER_MIDDLEWARES = {
     # Scrapy's retry, waiting as long as a Retry-After header asks (crawler/retry_after.py).
