@@ -16,6 +16,7 @@ from scrapy.settings import Settings
 
 from crawler import settings as tnmt_settings
 from crawler.logs import LOGGER_NAME, configure_logging, log_event
+from crawler.offload import shutdown_pools
 from crawler.registry import Source
 from crawler.runs import dropped_reasons, run_counts, run_status
 from crawler.storage import RunCounts, Store
@@ -71,6 +72,7 @@ def run_crawl(sources: list[Source], store: Store, *, mirror_address: str = "",
         crawlers.append((source, crawler))
     with _progress(crawlers, console or Console(stderr=True)):
         process.start()
+    shutdown_pools()
     results = [_result(source, crawler) for source, crawler in crawlers]
     for result in results:
         log_event(logger, "crawl finished", source=result.source_id, status=result.status,

@@ -27,6 +27,7 @@ from scrapy_redis import connection
 from crawler.crawl import build_settings
 from crawler.incremental import CrawlMode
 from crawler.logs import LOGGER_NAME, configure_logging, log_event
+from crawler.offload import shutdown_pools
 from crawler.registry import Source
 from crawler.storage import Store
 from spiders.worker_spider import WorkerSpider
@@ -133,4 +134,5 @@ def run_worker(sources: list[Source], store: Store, redis_url: str, *,
     log_event(logger, "worker started", sources=len(sources), redis=display_url(redis_url),
               db=store.display_url)
     process.start()
+    shutdown_pools()
     log_event(logger, "worker stopped")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from crawler.article import Article
-from crawler.stories import StoryLink
+from crawler.stories import Fingerprint, StoryLink
 
 
 @dataclass
@@ -31,6 +31,7 @@ class ArticleItem:
     seen_urls: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()  # URL paths of the page's breadcrumb links
     content_hash: str = ""
+    fingerprint: Fingerprint | None = None  # of the story text, for near-duplicates
     relevance: str = ""
     story: StoryLink | None = None
     extra: dict[str, str] = field(default_factory=dict)

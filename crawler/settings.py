@@ -69,6 +69,17 @@ ITEM_PIPELINES = {
 TNMT_MAX_LISTING_PAGES = 5  # upper bound on any source's discovery.max_pages
 TNMT_MAX_ARTICLES_PER_SOURCE = 500
 
+# Throughput (BENCHMARKS.md "Throughput"). Pages are extracted in this many worker processes
+# (crawler/offload.py); empty: one per core; 0: inline, in the reactor thread, which then
+# waits for each page. At most TNMT_EXTRACT_QUEUE_PER_WORKER pages per worker are queued:
+# past that the pipeline waits, holding its response, so the crawl's memory stays bounded.
+TNMT_EXTRACT_WORKERS = ""
+TNMT_EXTRACT_QUEUE_PER_WORKER = 4
+# New articles are written in batches of this many, one transaction each, or sooner when the
+# first of a batch has waited this many seconds (pipelines/store.py).
+TNMT_STORE_BATCH_SIZE = 50
+TNMT_STORE_BATCH_SECONDS = 0.5
+
 # Validation: an article body shorter than this (characters of text) is not an article.
 TNMT_MIN_BODY_CHARS = 200
 TNMT_MIN_TITLE_CHARS = 10

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -225,6 +225,19 @@ class RunCounts:
     discovery_pages: int = 0
     links: int = 0
     extract_failed: int = 0
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """An article to store, with what the pipelines found about it."""
+
+    article: Article
+    source_id: str
+    content_hash: str
+    run_id: int | None
+    relevance: str = ""
+    aliases: frozenset[str] = frozenset()
+    story: StoryLink | None = None
 
 
 def resolve_db_url(db: str | None) -> str:
@@ -448,29 +461,31 @@ class Store:
         self, article: Article, *, source_id: str, content_hash: str, run_id: int | None,
         relevance: str = "", aliases: Iterable[str] = (), story: StoryLink | None = None,
     ) -> int | None:
-        """Store a new article with its aliases (and its story membership and band buckets);
-        return its id, or None when an equal one (same URL or same content) was stored
-        meanwhile, which then gets this article's URLs as aliases. Concurrent writers of
-        one article leave one row and no error (INSERT … ON CONFLICT DO NOTHING)."""
+        """Store one new article; see add_articles."""
+        return self.add_articles([NewArticle(article, source_id, content_hash, run_id,
+                                             relevance, frozenset(aliases), story)])[0]
+
+    def add_articles(self, batch: list[NewArticle], story_threshold: float = 1.0
+                     ) -> list[int | None]:
+        """Store new articles with their aliases (and story memberships and band buckets) in
+        one transaction; return each one's id, or None when an equal one (same URL or same
+        content) was stored before or earlier in the batch, which then gets this article's
+        URLs as aliases. Concurrent writers of one article leave one row and no error
+        (INSERT … ON CONFLICT DO NOTHING).
+
+        An article starting its own story joins an earlier article of the batch reaching
+        `story_threshold` instead (the story lookup before the write could not see it)."""
         now = now_utc()
-        row = {"source_id": source_id, "url": article.url, "title": article.title,
-               "lead": article.lead, "body": "\n".join(article.paragraphs),
-               "author": article.author, "published_at": article.published_at,
-               "published_has_time": article.published_has_time,
-               "content_hash": content_hash, "relevance": relevance, "first_seen_at": now,
-               "last_seen_at": now, "run_id": run_id}
+        stored: list[int | None] = []
+        batch_stories: list[tuple[int, bytes]] = []  # (story id, signature) stored so far
         with self.transaction() as session:
-            article_id = session.scalar(dialect_insert(session, ArticleRecord).values(row)
-                                        .on_conflict_do_nothing()
-                                        .returning(ArticleRecord.id))
-            if article_id is None:  # the conflicting row is committed: its id is visible
-                _mark_seen(session, _equal_article(session, article.url, content_hash),
-                           {*aliases, article.url}, now)
-                return None
-            _add_aliases(session, article_id, set(aliases) - {article.url}, now)
-            if story is not None:
-                add_story_member(session, article_id, story)
-            return article_id
+            for new in batch:
+                story = join_batch_story(new.story, batch_stories, story_threshold)
+                article_id = _insert_article(session, new, story, now)
+                stored.append(article_id)
+                if article_id is not None and story is not None:
+                    batch_stories.append((story.story_id or article_id, story.signature))
+        return stored
 
     def get_article(self, article_id: int) -> ArticleRecord | None:
         with self.reading() as session:
@@ -676,6 +691,40 @@ def upsert(session: Session, model: type[Base], rows: list[dict[str, Any]],
     changed = set(rows[0]) - set(keys) - set(keep)
     session.execute(statement.on_conflict_do_update(
         index_elements=keys, set_={name: statement.excluded[name] for name in changed}))
+
+
+def _insert_article(session: Session, new: NewArticle, story: StoryLink | None,
+                    now: datetime) -> int | None:
+    """Add one article of a batch to the session's transaction; None when it is a duplicate."""
+    article = new.article
+    row = {"source_id": new.source_id, "url": article.url, "title": article.title,
+           "lead": article.lead, "body": "\n".join(article.paragraphs),
+           "author": article.author, "published_at": article.published_at,
+           "published_has_time": article.published_has_time,
+           "content_hash": new.content_hash, "relevance": new.relevance, "first_seen_at": now,
+           "last_seen_at": now, "run_id": new.run_id}
+    article_id = session.scalar(dialect_insert(session, ArticleRecord).values(row)
+                                .on_conflict_do_nothing().returning(ArticleRecord.id))
+    if article_id is None:  # the conflicting row is committed, or ours: its id is visible
+        _mark_seen(session, _equal_article(session, article.url, new.content_hash),
+                   {*new.aliases, article.url}, now)
+        return None
+    _add_aliases(session, article_id, set(new.aliases) - {article.url}, now)
+    if story is not None:
+        add_story_member(session, article_id, story)
+    return article_id
+
+
+def join_batch_story(story: StoryLink | None, batch_stories: list[tuple[int, bytes]],
+                     threshold: float) -> StoryLink | None:
+    """Return the story link with the best-matching story stored earlier in the batch when
+    the link starts a story of its own."""
+    if story is None or story.story_id is not None or not batch_stories:
+        return story
+    match = best_match(story.signature, batch_stories, threshold)
+    if match is None:
+        return story
+    return replace(story, story_id=match[0], similarity=match[1])
 
 
 def _equal_article(session: Session, url: str, content_hash: str) -> int | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from scrapy.exceptions import DropItem
 
-from crawler.article import content_hash
 from crawler.items import ArticleItem
 from crawler.urls import canonical_url
 from pipelines import DatabasePipeline
@@ -17,7 +16,6 @@ from pipelines import DatabasePipeline
 class DedupePipeline(DatabasePipeline):
     def process_item(self, item: ArticleItem) -> ArticleItem:
         article = item.article
-        item.content_hash = content_hash(article)
         aliases = {canonical_url(url) for url in item.seen_urls}
         known = self.store.article_id_for_url(article.url)
         if known is None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from scrapy.exceptions import DropItem
 
-from crawler.article import content_hash
 from crawler.items import ArticleItem
 from crawler.storage import now_utc
 from pipelines import DatabasePipeline
@@ -15,8 +14,7 @@ class RevisitPipeline(DatabasePipeline):
     def process_item(self, item: ArticleItem) -> ArticleItem:
         if item.revisit_of is None:
             return item
-        changed = self.store.record_revision(item.revisit_of, item.article,
-                                             content_hash(item.article),
+        changed = self.store.record_revision(item.revisit_of, item.article, item.content_hash,
                                              item.fetched_at or now_utc())
         outcome = "updated" if changed else "unchanged"
         assert self.crawler.stats is not None

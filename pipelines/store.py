@@ -1,6 +1,15 @@
-"""Stores new articles and records the crawl run of the source."""
+"""Stores new articles and records the crawl run of the source.
+
+Articles are written in batches, one transaction each, shared by every source crawled in
+the process: a batch is written when it holds TNMT_STORE_BATCH_SIZE articles or its first has
+waited TNMT_STORE_BATCH_SECONDS. Each item waits for its batch's commit, so an item that leaves
+this pipeline is stored (alerts and counts see it), and a crash loses at most the batch not yet
+committed, which the next crawl fetches again.
+"""
 
 from __future__ import annotations
+
+import asyncio
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
@@ -8,7 +17,7 @@ from scrapy.exceptions import DropItem
 
 from crawler.items import ArticleItem
 from crawler.runs import dropped_reasons, refused_requests, run_counts, run_status
-from crawler.storage import Store, now_utc
+from crawler.storage import NewArticle, Store, now_utc
 from crawler.urls import canonical_url
 from pipelines import DatabasePipeline
 
@@ -17,6 +26,10 @@ class StorePipeline(DatabasePipeline):
     def __init__(self, crawler: Crawler, store: Store):
         super().__init__(crawler, store)
         self.run_id: int | None = None
+        settings = crawler.settings
+        self.writer = shared_writer(store, settings.getint("TNMT_STORE_BATCH_SIZE"),
+                                    settings.getfloat("TNMT_STORE_BATCH_SECONDS"),
+                                    settings.getfloat("TNMT_STORY_THRESHOLD"))
         crawler.signals.connect(self.record_run, signal=signals.spider_closed)
 
     def open_spider(self) -> None:
@@ -36,18 +49,22 @@ class StorePipeline(DatabasePipeline):
             self.store.mark_runs(stale, "interrupted",
                                  "no crawl process finished this run (found by a later run)")
 
-    def process_item(self, item: ArticleItem) -> ArticleItem:
-        aliases = {canonical_url(url) for url in item.seen_urls}
-        stored = self.store.add_article(
-            item.article, source_id=item.source_id, content_hash=item.content_hash,
-            run_id=self.run_id, relevance=item.relevance, aliases=aliases, story=item.story,
-        )
+    async def process_item(self, item: ArticleItem) -> ArticleItem:
+        stored = await self.writer.write(self.new_article(item))
         assert self.crawler.stats is not None
-        if stored is None:  # another writer stored the same article meanwhile
+        if stored is None:  # stored before, by another writer or earlier in the batch
             self.crawler.stats.inc_value("tnmt/duplicate")
             raise DropItem(f"duplicate: {item.article.url}", log_level="DEBUG")
         self.crawler.stats.inc_value("tnmt/new")
         return item
+
+    def new_article(self, item: ArticleItem) -> NewArticle:
+        return NewArticle(item.article, item.source_id, item.content_hash, self.run_id,
+                          item.relevance, frozenset(canonical_url(url) for url in item.seen_urls),
+                          item.story)
+
+    def close_spider(self) -> None:
+        self.writer.write_batch()  # nothing of ours is left by then: each item awaits it
 
     def record_run(self, spider: Spider, reason: str) -> None:
         """Write the run's counts and outcome when the spider closes."""
@@ -58,3 +75,55 @@ class StorePipeline(DatabasePipeline):
                     *(f"dropped {count}: {why}" for why, count in dropped_reasons(self.crawler))]
         self.store.finish_run(self.run_id, run_status(reason, counts), counts,
                               "\n".join(messages))
+
+
+class ArticleWriter:
+    """Writes the new articles of every crawler in the process to one database, in batches."""
+
+    def __init__(self, store: Store, batch_size: int, batch_seconds: float,
+                 story_threshold: float):
+        self.store = store
+        self.batch_size = batch_size
+        self.batch_seconds = batch_seconds
+        self.story_threshold = story_threshold
+        self.pending: list[tuple[NewArticle, asyncio.Future[int | None]]] = []
+        self.write_timer: asyncio.TimerHandle | None = None
+
+    def write(self, new: NewArticle) -> asyncio.Future[int | None]:
+        """Add the article to the batch; the future gets its id (None: a duplicate) on commit."""
+        loop = asyncio.get_running_loop()
+        written: asyncio.Future[int | None] = loop.create_future()
+        self.pending.append((new, written))
+        if len(self.pending) >= self.batch_size:
+            self.write_batch()
+        elif self.write_timer is None:
+            self.write_timer = loop.call_later(self.batch_seconds, self.write_batch)
+        return written
+
+    def write_batch(self) -> None:
+        """Write the pending articles in one transaction and wake their items."""
+        if self.write_timer is not None:
+            self.write_timer.cancel()
+            self.write_timer = None
+        batch, self.pending = self.pending, []
+        if not batch:
+            return
+        try:
+            ids = self.store.add_articles([new for new, _ in batch], self.story_threshold)
+        except Exception as exc:  # each item fails with the database's error
+            for _, written in batch:
+                written.set_exception(exc)
+            return
+        for (_, written), article_id in zip(batch, ids, strict=True):
+            written.set_result(article_id)
+
+
+_writers: dict[str, ArticleWriter] = {}
+
+
+def shared_writer(store: Store, batch_size: int, batch_seconds: float,
+                  story_threshold: float) -> ArticleWriter:
+    """Return the process's one writer for the store's database."""
+    if store.url not in _writers:
+        _writers[store.url] = ArticleWriter(store, batch_size, batch_seconds, story_threshold)
+    return _writers[store.url]
