@@ -25,8 +25,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -163,10 +163,10 @@ def _slot_body(tree: lxml.html.HtmlElement, paragraphs: list[str]) -> bool:
     first_chain = [first, *first.iterancestors()]
     last_chain = [last, *last.iterancestors()]
     common = next((el for el in first_chain if el in last_chain), None)
-    if common is None or common in (first, last):
-        common = first.getparent() if common is first else last.getparent()
-        if common is None:
-            return False
+    if common is first or common is last:  # one paragraph, or one inside the other
+        common = common.getparent()
+    if common is None:
+        return False
     start = next(el for el in first_chain if el.getparent() is common)
     end = next(el for el in last_chain if el.getparent() is common)
     children = list(common)
@@ -473,7 +473,8 @@ def sitemap_xml(articles: list[ArticleMeta]) -> str:
 
 
 def robots_txt(source: SyntheticSource) -> str:
-    return f"User-agent: *\nDisallow: /admin/\nDisallow: /search\n\nSitemap: {source.homepage}sitemap.xml\n"
+    return ("User-agent: *\nDisallow: /admin/\nDisallow: /search\n\n"
+            f"Sitemap: {source.homepage}sitemap.xml\n")
 
 
 # --- the page's bulk: menus, boxes, ads, scripts ---------------------------------------------
@@ -509,8 +510,8 @@ def source_chrome(source: SyntheticSource, rng: random.Random) -> Chrome:
             menu.append(f'<li><a href="{base}{slug(name)}/">{name}</a></li>')
         menu.append("</ul></li>")
     menu.append("</ul></nav>")
-    rules = [f".{slug(c)}-{i} .item-{j}{{margin:{i}px {j}px;padding:{j}px;color:#{rng.randrange(16**6):06x};"
-             f"font:{12 + j % 6}px/1.5 Arial,sans-serif}}"
+    rules = [f".{slug(c)}-{i} .item-{j}{{margin:{i}px {j}px;padding:{j}px;"
+             f"color:#{rng.randrange(16**6):06x};font:{12 + j % 6}px/1.5 Arial,sans-serif}}"
              for i, c in enumerate(cats) for j in range(rng.randint(3, 8))]
     footer_links = "".join(f'<li><a href="/{slug(c)}/">{c}</a></li>' for c in cats)
     footer = (f'<footer class="footer site-footer"><ul class="footer-menu">{footer_links}</ul>'
@@ -549,7 +550,8 @@ def comment_block(rng: random.Random, pool: TextPool) -> str:
         f'<li class="comment-item"><strong class="comment-name">{person(rng)}</strong>'
         f'<span class="comment-time">{rng.randint(1, 23)} giờ trước</span>'
         f"<p>{html.escape(vary(rng.choice(pool.sentences), rng))}</p>"
-        '<a class="comment-reply" href="#">Trả lời</a> <a class="comment-like" href="#">Thích</a></li>'
+        '<a class="comment-reply" href="#">Trả lời</a> '
+        '<a class="comment-like" href="#">Thích</a></li>'
         for _ in range(rng.randint(0, 8)))
     return (f'<div class="comment-box binh-luan" id="comments"><h3>Bình luận</h3>'
             '<form><textarea placeholder="Ý kiến của bạn"></textarea><button>Gửi bình luận'
@@ -623,14 +625,15 @@ def render_page(template: Template, meta: ArticleMeta, others: list[ArticleMeta]
         "TITLE": html.escape(meta.title), "LEAD": html.escape(lead),
         "AUTHOR": html.escape(shown_author), "BODY": body}, meta.published)
     top = chrome.menu + ad_slot(rng)
+    most_read = rng.sample(others, min(len(others), 10))
     bottom = ('<aside class="sidebar right-col">'
-              + story_box("most-read doc-nhieu", "Đọc nhiều", rng.sample(others, min(len(others), 10)))
+              + story_box("most-read doc-nhieu", "Đọc nhiều", most_read)
               + ad_slot(rng)
               + story_box("latest-news tin-moi", "Tin mới", others[:10])
               + comment_block(rng, pool) + "</aside>" + chrome.footer)
     page = (page.replace(HEAD, head_extras(meta, author, chrome))
             .replace(TOP, top).replace(BOTTOM, bottom + BOTTOM))
-    extra = []
+    extra: list[str] = []
     missing = target - len(page.encode("utf-8"))
     while missing > 0 and len("".join(extra)) < missing // 2 and others:
         extra.append(story_box("other-news tin-khac", "Tin khác",
