@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from crawler.dates import VN_TZ
-
-_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -58,7 +55,8 @@ class Article:
 
 def normalise_text(text: str) -> str:
     """Return `text` in NFC with runs of white space (nbsp included) folded to one space."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", text).replace("\xa0", " ")).strip()
+    # str.split() splits on exactly what \s matches (nbsp too), in C: pages are long.
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 def content_hash(article: Article) -> str:

@@ -43,14 +43,20 @@ def element_text(element: HtmlElement) -> str:
 
 def add_text(element: HtmlElement, parts: list[str]) -> None:
     """Append the element's text, its children's and their tails to `parts`."""
-    markup = isinstance(element.tag, str)  # not a comment
-    separate = markup and element.tag not in INLINE_TAGS
-    parts.append(" " if separate else "")
-    parts.append(element.text or "" if markup and element.tag != "script" else "")
+    tag = element.tag
+    if not isinstance(tag, str):  # a comment: only its tail, which the caller adds, shows
+        return
+    separate = tag not in INLINE_TAGS
+    if separate:
+        parts.append(" ")
+    if element.text and tag != "script":
+        parts.append(element.text)
     for child in element:
         add_text(child, parts)
-        parts.append(child.tail or "")
-    parts.append(" " if separate else "")
+        if child.tail:
+            parts.append(child.tail)
+    if separate:
+        parts.append(" ")
 
 
 def is_keyword_list(text: str) -> bool:

@@ -10,12 +10,14 @@ software such as vBulletin prints "03-08-2011" for 8 March): see `writes_month_f
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from dateutil.parser import isoparse
@@ -35,7 +37,6 @@ MAX_GAP = 40
 # How many years back a year-less date may go to find a valid, non-future date (29/2).
 YEARLESS_LOOKBACK = 5
 
-_FOLD_SPACES_RE = re.compile(r"\s+")
 _FOLD_DASHES_RE = re.compile(r"[\u2010-\u2015\u2212]")
 
 _WEEKDAY = r"(?:thu\s*(?:hai|ba|tu|nam|sau|bay|[2-7])|chu\s*nhat|cn|t[2-7])"
@@ -173,7 +174,7 @@ class _Context:
     folded: str
     clocks: list[_Clock]
     now: datetime
-    year_hint: int | None
+    year_hint: Callable[[], int | None]  # asked only for a date without a year
     # Precomputed so that long articles with many numbers stay linear-ish.
     clock_starts: list[int] = field(default_factory=list)
     clock_ends: list[int] = field(default_factory=list)
@@ -181,13 +182,17 @@ class _Context:
     month_first: bool = False
 
 
-def parse_date(text: str, *, now: datetime, year_hint: int | None = None,
+def parse_date(text: str, *, now: datetime,
+               year_hint: int | Callable[[], int | None] | None = None,
                month_first: bool = False) -> PageDate | None:
     """Return the first date expressed in `text` (which may contain other words), or None.
-    `month_first` reads numeric "03-08-2011" as 8 March (only when the page says so)."""
+    `year_hint` (a year, or a function that finds it: called only for a date without a
+    year) is the year of a yearless date. `month_first` reads numeric "03-08-2011" as
+    8 March (only when the page says so)."""
     if not isinstance(text, str) or not text.strip():
         return None
-    ctx = _context(_fold(text), _to_vn(now), _valid_year(year_hint), month_first)
+    hint = year_hint if callable(year_hint) else lambda: year_hint  # type: ignore[return-value]
+    ctx = _context(_fold(text), _to_vn(now), hint, month_first)
     found = [hit for hit in (_first_absolute(ctx), _first_relative(ctx)) if hit]
     if not found:
         return None
@@ -217,7 +222,7 @@ def date_in_url(url: str) -> PageDate | None:
     return PageDate(value, False) if value else None
 
 
-def _context(folded: str, now: datetime, year_hint: int | None,
+def _context(folded: str, now: datetime, year_hint: Callable[[], int | None],
              month_first: bool = False) -> _Context:
     """Return the parsing context of a folded text: its times of day, now and the hint."""
     clocks = _clocks(folded)
@@ -264,8 +269,25 @@ def _parse_rfc822(text: str) -> datetime | None:
 def _fold(text: str) -> str:
     """Return text lower-cased, without diacritics, with one kind of dash and space."""
     decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return _FOLD_SPACES_RE.sub(" ", _FOLD_DASHES_RE.sub("-", bare))
+    bare = decomposed.translate(_combining_marks())
+    return _fold_spaces(_FOLD_DASHES_RE.sub("-", bare))
+
+
+def _fold_spaces(text: str) -> str:
+    r"""Return text with each run of white space made one space (as re.sub(r"\s+", " ")
+    does, in C: a whole page's text is folded at once)."""
+    inner = " ".join(text.split())
+    if not inner:
+        return " " if text else ""
+    return f"{' ' if text[0].isspace() else ''}{inner}{' ' if text[-1].isspace() else ''}"
+
+
+@cache
+def _combining_marks() -> dict[int, None]:
+    """Return a str.translate table deleting every combining character (a whole page's text
+    is folded at once: translate does it in C)."""
+    return {code: None for code in range(sys.maxunicode + 1)
+            if unicodedata.combining(chr(code))}
 
 
 def _to_vn(now: datetime) -> datetime:
@@ -485,8 +507,9 @@ def _is_label(ctx: _Context, start: int, end: int) -> bool:
 def _yearless(month: int, day: int, clock: _Clock | None, offset: tzinfo | None,
               ctx: _Context) -> datetime | None:
     """Return the date in year_hint, else in the latest year that is not after now + 1 day."""
-    if ctx.year_hint is not None:
-        return _build(ctx.year_hint, month, day, clock, offset)
+    year_hint = _valid_year(ctx.year_hint())
+    if year_hint is not None:
+        return _build(year_hint, month, day, clock, offset)
     limit = ctx.now + timedelta(days=1)
     # From next year: on 31/12, "01/01" is tomorrow.
     for year in range(ctx.now.year + 1, ctx.now.year - YEARLESS_LOOKBACK, -1):

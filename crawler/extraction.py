@@ -12,13 +12,15 @@ import re
 from collections.abc import Callable, Iterator
 from copy import deepcopy
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
+from itertools import chain
 from urllib.parse import urlsplit
 
 import trafilatura
 from htmldate import find_date as find_date_htmldate
 from lxml import etree
 from lxml import html as lxml_html
+from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
 from crawler.article import Article, normalise_text
@@ -111,6 +113,15 @@ def extract_article(html: str, url: str, *, source: Source | None = None, now: d
     tree = parse_html(html)
     if tree is None:
         return None
+    return article_in_tree(tree, html, url, source=source, now=now, date_hint=date_hint)
+
+
+def article_in_tree(tree: HtmlElement, html: str, url: str, *, source: Source | None = None,
+                    now: datetime, date_hint: datetime | None = None) -> Article | None:
+    """Return the article of a page parsed by parse_html (which this changes), or None."""
+    # Held so that lxml keeps one Python object per element: otherwise each walk over the
+    # tree builds them anew, and lxml.html's class lookup per object is a hot spot.
+    elements = list(tree.iter())  # noqa: F841
     selectors = source.selectors if source else None
     title_el = find_title(tree, selectors.title if selectors else "")
     title = element_text(title_el) if title_el is not None else declared_title(tree, url)
@@ -147,15 +158,27 @@ def parse_html(html: str) -> HtmlElement | None:
     except (etree.ParserError, ValueError):
         return None
     for tag in STRIP_TAGS:
-        for element in tree.cssselect(tag):
+        for element in select_all(tree, tag):
             element.drop_tree()
     return tree
+
+
+@cache
+def compiled_selector(selector: str) -> CSSSelector:
+    """Return the CSS selector compiled to XPath, once per process: compiling costs more than
+    matching."""
+    return CSSSelector(selector, translator="html")
+
+
+def select_all(element: HtmlElement, selector: str) -> list[HtmlElement]:
+    """Return the elements under `element` matching the CSS `selector` (element.cssselect)."""
+    return compiled_selector(selector)(element)  # type: ignore[no-any-return]
 
 
 def select_first(tree: HtmlElement, selectors: tuple[str, ...]) -> HtmlElement | None:
     """Return the first element matched by the first selector that matches anything."""
     for selector in selectors:
-        found = tree.cssselect(selector)
+        found = select_all(tree, selector)
         if found:
             return found[0]
     return None
@@ -164,7 +187,7 @@ def select_first(tree: HtmlElement, selectors: tuple[str, ...]) -> HtmlElement |
 def meta_content(tree: HtmlElement, selectors: tuple[str, ...]) -> str:
     """Return the content of the first matching <meta> tag with a value."""
     for selector in selectors:
-        for element in tree.cssselect(selector):
+        for element in select_all(tree, selector):
             if value := normalise_text(element.get("content", "")):
                 return value
     return ""
@@ -172,7 +195,7 @@ def meta_content(tree: HtmlElement, selectors: tuple[str, ...]) -> str:
 
 def page_canonical_url(tree: HtmlElement, url: str) -> str:
     """Return the page's declared canonical URL when it is on the same site, else `url`."""
-    for link in tree.cssselect("link[rel=canonical]"):
+    for link in select_all(tree, "link[rel=canonical]"):
         href = (link.get("href") or "").strip()
         if href.startswith(("http://", "https://")) and same_site(href, url):
             return canonical_url(href)
@@ -193,7 +216,7 @@ def find_title(tree: HtmlElement, selector: str) -> HtmlElement | None:
             if names_headline(named, element_text(element)):
                 return element
     for generic in TITLE_SELECTORS:
-        for element in tree.cssselect(generic):
+        for element in select_all(tree, generic):
             if len(element_text(element)) >= MIN_TITLE_CHARS:
                 return element
     return None
@@ -264,7 +287,7 @@ def classed(elements: Iterator[HtmlElement], pattern: re.Pattern[str],
     """Yield the elements whose class or id matches `pattern`, outside noise boxes
     (below `scope`, when given)."""
     for element in elements:
-        if isinstance(element.tag, str) and pattern.search(marks(element)) and \
+        if isinstance(element.tag, str) and marked(pattern, marks(element)) and \
                 not inside_noise(element, scope):
             yield element
 
@@ -282,6 +305,13 @@ def near_title(tree: HtmlElement, title_el: HtmlElement | None, pattern: re.Patt
         yield from classed(scope.iter(), pattern, scope)
     if not beside_only:
         yield from classed(following(tree, title_el), pattern)
+
+
+@lru_cache(maxsize=1 << 16)
+def marked(pattern: re.Pattern[str], names: str) -> bool:
+    """True when an element's class and id (`marks`) match `pattern`; a page repeats the
+    same few names on thousands of elements, so each is matched once."""
+    return bool(pattern.search(names))
 
 
 def marks(element: HtmlElement) -> str:
@@ -317,7 +347,7 @@ def find_date(tree: HtmlElement, html: str, selector: str, title_el: HtmlElement
     page_guess = cache(lambda: htmldate_guess(html))
 
     def read(text: str) -> PageDate | None:
-        return parse_date(text, now=now, year_hint=year_hint(), month_first=month_first)
+        return parse_date(text, now=now, year_hint=year_hint, month_first=month_first)
 
     def year_hint() -> int | None:
         if date_hint is not None:
@@ -379,14 +409,14 @@ def in_teaser(element: HtmlElement) -> bool:
 
 def teaser(element: HtmlElement) -> bool:
     """True for a heading or a line holding a link: how pages list other articles."""
-    return element.tag in ("h2", "h3", "h4", "h5", "h6") or bool(element.cssselect("a[href]"))
+    return element.tag in ("h2", "h3", "h4", "h5", "h6") or bool(select_all(element, "a[href]"))
 
 
 def machine_readable_date(tree: HtmlElement, now: datetime) -> PageDate | None:
     """Return the date of a publication <meta> tag or of the first <time datetime>."""
     value = meta_content(tree, DATE_META)
     if not value:
-        times = [t for t in tree.cssselect("time[datetime]") if not inside_noise(t)]
+        times = [t for t in select_all(tree, "time[datetime]") if not inside_noise(t)]
         value = times[0].get("datetime", "") if times else ""
     return parse_date(value, now=now) if value else None
 
@@ -399,7 +429,7 @@ def inside_noise(element: HtmlElement, scope: HtmlElement | None = None) -> bool
         if ancestor is scope:
             return False
         names = marks(ancestor)
-        story_box = STORY_BOX_CLASS.search(names) and not META_BAR_CLASS.search(names)
+        story_box = marked(STORY_BOX_CLASS, names) and not marked(META_BAR_CLASS, names)
         if story_box or ancestor.tag in ("aside", "footer", "nav"):
             return True
     return False
@@ -417,11 +447,11 @@ def find_author(tree: HtmlElement, selector: str) -> str | None:
     if selector:
         element = select_first(tree, (selector,))
         return clean_author(element_text(element)) if element is not None else None
-    marked = (element for element in tree.cssselect("[itemprop=author]")
+    marked = (element for element in select_all(tree, "[itemprop=author]")
               if not inside_noise(element))
     credits = (element for element in classed(tree.iter(), CREDIT_CLASS)
                if SOURCE_CREDIT.match(element_text(element)))
-    for element in (*marked, *classed(tree.iter(), AUTHOR_CLASS), *credits):
+    for element in chain(marked, classed(tree.iter(), AUTHOR_CLASS), credits):
         if not source_in_date_line(element) and \
                 (author := clean_author(element_text(element))):
             return author
@@ -471,7 +501,7 @@ def declared_author(tree: HtmlElement) -> str | None:
 
 def json_ld_author(tree: HtmlElement) -> str:
     """Return the author's name a JSON-LD block gives ("author": {"name": ...}), or ''."""
-    for script in tree.cssselect("script[type='application/ld+json']"):
+    for script in select_all(tree, "script[type='application/ld+json']"):
         found = re.search(r'"author"\s*:\s*\[?\s*\{[^{}]*?"name"\s*:\s*"([^"]{2,60})"',
                           script.text or "")
         if found:
@@ -483,7 +513,9 @@ def emphasised(tree: HtmlElement, text: str) -> bool:
     """True when the page prints `text` as a paragraph aligned right or all in bold."""
     bare = re.sub(r"\s+", "", text)
     for element in tree.iter("p", "div"):
-        if re.sub(r"\s+", "", element_text(element)) != bare:
+        # text_content() (in C) holds at least the element's text: shorter, it cannot match.
+        if len(element.text_content()) < len(bare) or \
+                re.sub(r"\s+", "", element_text(element)) != bare:
             continue
         bold = "".join("".join(b.itertext()) for b in element.iter("strong", "b"))
         layout = f"{element.get('style', '')} {element.get('align', '')}".lower()
@@ -517,13 +549,12 @@ def body_paragraphs(tree: HtmlElement, selectors: Selectors | None, url: str,
     trafilatura where the source has one; else trafilatura over the prepared page, or the
     page's main text blocks when trafilatura misses most of their text."""
     for selector in selectors.remove if selectors else ():
-        for element in tree.cssselect(selector):
+        for element in select_all(tree, selector):
             element.drop_tree()
     container = select_first(tree, (selectors.body,)) if selectors and selectors.body else None
     if container is None:
         prepare(tree, keep_boxes=False, headline=drop[0])
-        paragraphs = trafilatura_blocks(lxml_html.tostring(tree, encoding="unicode"), url,
-                                        favor_precision=True)
+        paragraphs = trafilatura_blocks(trafilatura_copy(tree), url, favor_precision=True)
         return better_body(paragraphs, tree)
     for element in drop:  # the registry's title and lead sit apart from the body
         if element is not None and element.getparent() is not None:
@@ -534,7 +565,16 @@ def body_paragraphs(tree: HtmlElement, selectors: Selectors | None, url: str,
                               favor_recall=True)
 
 
-def trafilatura_blocks(document: str, url: str, *, favor_precision: bool = False,
+def trafilatura_copy(tree: HtmlElement) -> HtmlElement:
+    """Return a copy of the tree for trafilatura to change, as its own parser would have read
+    the tree's HTML (no comments or processing instructions): a copy costs a fraction of
+    writing the HTML out and parsing it again."""
+    copy = deepcopy(tree)
+    etree.strip_elements(copy, etree.Comment, etree.ProcessingInstruction, with_tail=False)
+    return copy
+
+
+def trafilatura_blocks(document: str | HtmlElement, url: str, *, favor_precision: bool = False,
                        favor_recall: bool = False) -> list[str]:
     """Return the text blocks trafilatura extracts from `document` (tables included)."""
     xml = trafilatura.extract(document, url=url, output_format="xml", include_tables=True,
@@ -559,21 +599,21 @@ def captions_as_paragraphs(root: HtmlElement) -> None:
     """Make photo captions paragraphs trafilatura keeps. Our Vietnamese sources tell the
     news in them (who, where: "Ảnh: Lãnh đạo Sở kiểm tra…"); elsewhere they are page
     furniture, as the article-extraction-benchmark's truth has it."""
-    for table in root.cssselect("table"):
+    for table in select_all(root, "table"):
         if is_layout_table(table):
             unwrap_table(table)
             continue
-        if table.cssselect("img") and len(element_text(table)) < 300:
+        if select_all(table, "img") and len(element_text(table)) < 300:
             table.tag = "div"  # a layout table around a photo, not data
-            for cell in table.cssselect("tr, td, tbody, thead"):
+            for cell in select_all(table, "tr, td, tbody, thead"):
                 cell.tag = "p" if cell.tag == "td" and element_text(cell) else "div"
-    for caption in root.cssselect(CAPTIONS):
-        if caption.cssselect("p, div"):
+    for caption in select_all(root, CAPTIONS):
+        if select_all(caption, "p, div"):
             caption.drop_tag()  # its own paragraphs stay, one per line
         else:
             caption.tag = "p"
             caption.attrib.clear()  # trafilatura drops anything classed "caption"
-    for figure in root.cssselect("figure"):
+    for figure in select_all(root, "figure"):
         figure.drop_tag()  # trafilatura skips figures whole, captions included
 
 
@@ -609,13 +649,18 @@ def drop_noise_boxes(root: HtmlElement, headline: HtmlElement | None = None) -> 
     total = len(element_text(root)) or 1
     paragraphs = paragraph_chars(root) or 1
     keep = set(headline.iterancestors()) if headline is not None else set()
+    dropped: set[HtmlElement] = set()
     for element in list(root.iter()):
+        if element.getparent() in dropped:  # gone with its box: no need to weigh it
+            dropped.add(element)
+            continue
         if isinstance(element.tag, str) and element.getparent() is not None and \
                 element.tag not in ("html", "body", "article", "main") and \
                 element not in keep and \
-                NOISE_CLASS.search(marks(element)) and len(element_text(element)) < total / 3 \
+                marked(NOISE_CLASS, marks(element)) and len(element_text(element)) < total / 3 \
                 and paragraph_chars(element) < paragraphs / 2:
             element.drop_tree()
+            dropped.add(element)
 
 
 def drop_link_lists(root: HtmlElement) -> None:

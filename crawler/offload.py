@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from crawler.article import Article, content_hash
-from crawler.extraction import extract_article
+from crawler.extraction import article_in_tree, parse_html
 from crawler.registry import Source
 from crawler.relevance import breadcrumb_paths
 from crawler.stories import Fingerprint, fingerprint, story_text
@@ -67,13 +67,17 @@ class PageResult:
 def process_page(work: PageWork) -> PageResult:
     """Extract the page's article, its breadcrumb categories, content hash and fingerprint."""
     try:
-        article = extract_article(work.html, work.url, source=work.source, now=work.fetched_at,
-                                  date_hint=work.date_hint)
+        tree = parse_html(work.html)
+        if tree is None:
+            return PageResult(None)
+        categories = breadcrumb_paths(tree, work.url)  # before extraction strips boxes
+        article = article_in_tree(tree, work.html, work.url, source=work.source,
+                                  now=work.fetched_at, date_hint=work.date_hint)
         if article is None:
             return PageResult(None)
         shape = work.story_shape
         return PageResult(
-            article, breadcrumb_paths(work.html, work.url), content_hash(article),
+            article, categories, content_hash(article),
             fingerprint(story_text(article), permutations=shape.permutations,
                         shingle_words=shape.shingle_words, band_rows=shape.band_rows))
     except Exception as exc:  # a hostile page must not stop the crawl of the others
@@ -91,6 +95,7 @@ class ExtractionPool:
     def __init__(self, workers: int, max_pending: int):
         self.workers = workers
         self.max_pending = max_pending
+        self.in_flight = 0  # pages handed to the workers and not yet back
         self._executor: ProcessPoolExecutor | None = None
         self._slots: asyncio.Semaphore | None = None
 
@@ -99,13 +104,19 @@ class ExtractionPool:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.max_pending)
         async with self._slots:
+            self.in_flight += 1
             try:
-                return await asyncio.wrap_future(self._pool().submit(process_page, work))
+                return await self._submit(work)
             except BrokenProcessPool:
                 # A worker died (killed, out of memory): start new ones and try once more.
                 logger.warning("extraction worker died; restarting the pool")
                 self.shutdown()
-                return await asyncio.wrap_future(self._pool().submit(process_page, work))
+                return await self._submit(work)
+            finally:
+                self.in_flight -= 1
+
+    async def _submit(self, work: PageWork) -> PageResult:
+        return await asyncio.wrap_future(self._pool().submit(process_page, work))
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:

@@ -7,8 +7,9 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urljoin, urlsplit
 
+from lxml.html import HtmlElement
+
 from crawler.article import Article, normalise_text
-from crawler.extraction import parse_html
 from crawler.registry import Topics
 
 BREADCRUMB_LINKS = "//*[contains(@class, 'breadcrumb')]//a/@href"
@@ -22,11 +23,8 @@ def matched_keywords(article: Article, keywords: Iterable[str]) -> list[str]:
                          haystack)]
 
 
-def breadcrumb_paths(html: str, url: str) -> tuple[str, ...]:
+def breadcrumb_paths(tree: HtmlElement, url: str) -> tuple[str, ...]:
     """Return the URL paths the page's breadcrumb links to (its categories), in order."""
-    tree = parse_html(html)
-    if tree is None:
-        return ()
     hrefs = tree.xpath(BREADCRUMB_LINKS)
     paths = (urlsplit(urljoin(url, str(href).strip())).path for href in hrefs)
     return tuple(dict.fromkeys(path for path in paths if path not in ("", "/")))

@@ -13,6 +13,7 @@ from test_storage import store  # noqa: F401  (the store fixture: SQLite, Postgr
 from conftest import RESOURCES, Crawl, expected_articles
 from crawler.article import Article
 from crawler.cli import main
+from crawler.extraction import parse_html
 from crawler.registry import RegistryError, Topics, load_registry, load_source
 from crawler.relevance import breadcrumb_paths, relevance_reason
 from crawler.storage import DroppedPage, Store, now_utc
@@ -63,9 +64,13 @@ def test_breadcrumb_links_are_the_page_categories() -> None:
     html = ("<div class='c-breadcrumb'><a href='/'>Trang chủ</a><a href='/moi-truong/'>Môi "
             "trường</a><a href='https://bao.vn/moi-truong/bien-dao/'>Biển đảo</a></div>"
             "<article><h1>Tiêu đề</h1></article>")
-    assert breadcrumb_paths(html, "https://bao.vn/bai-viet/1.html") == (
+    tree = parse_html(html)
+    assert tree is not None
+    assert breadcrumb_paths(tree, "https://bao.vn/bai-viet/1.html") == (
         "/moi-truong/", "/moi-truong/bien-dao/")
-    assert breadcrumb_paths("", "https://bao.vn/") == ()
+    no_breadcrumb = parse_html("<p>Tin ngắn</p>")
+    assert no_breadcrumb is not None
+    assert breadcrumb_paths(no_breadcrumb, "https://bao.vn/") == ()
 
 
 def test_category_wins_and_no_rule_keeps_everything() -> None:

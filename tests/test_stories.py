@@ -17,7 +17,7 @@ from crawler import settings
 from crawler.article import Article, content_hash
 from crawler.cli import main
 from crawler.mirror import MirrorServer
-from crawler.storage import Store, StoryBand
+from crawler.storage import NewArticle, Store, StoryBand
 from crawler.stories import Fingerprint, fingerprint, same_story, shingles, story_text
 
 NEARDUP = RESOURCES / "neardup"
@@ -132,6 +132,35 @@ def test_a_refused_duplicate_leaves_no_story_or_band_behind(store: Store) -> Non
     with store.reading() as session:
         assert session.query(StoryBand).count() == bands
     assert len(store.stories()) == 1
+
+
+def new_article(store: Store, article: Article, threshold: float) -> NewArticle:  # noqa: F811
+    """What the store pipeline hands the batch writer: the story looked up before the batch."""
+    found = fingerprint(story_text(article), **SHAPE)
+    return NewArticle(article, "bonnmt", content_hash(article), None,
+                      story=store.story_for(found, threshold))
+
+
+def test_copies_written_in_one_batch_make_one_story_and_one_article(
+        store: Store) -> None:  # noqa: F811
+    """The story lookup before a batch cannot see the batch's earlier articles: the write does."""
+    threshold = settings.TNMT_STORY_THRESHOLD
+    press = Article(url="https://snnmt.hatinh.gov.vn/tin/1.html",
+                    title="Kiểm tra các mỏ cát mùa khô", paragraphs=PRESS_RELEASE)
+    copy = Article(url="https://baohatinh.vn/kiem-tra-mo-cat/300001.htm",
+                   title="Hà Tĩnh: Kiểm tra 18 mỏ cát lòng sông",
+                   paragraphs=(*PRESS_RELEASE[:2], "Nguồn: Sở Nông nghiệp và Môi trường"))
+    same_text = Article(url="https://baohatinh.vn/ban-sao/300003.htm", title=press.title,
+                        paragraphs=PRESS_RELEASE)
+    other = Article(url="https://baohatinh.vn/thu-gom-rac/300002.htm",
+                    title="Ra quân thu gom rác thải nhựa ven biển", paragraphs=OTHER_STORY)
+    batch = [new_article(store, article, threshold) for article in (press, copy, same_text, other)]
+    first, copied, duplicate, apart = store.add_articles(batch, threshold)
+    assert first and copied and apart and duplicate is None
+    assert [row.id for row in store.story_copies(first)] == [first, copied]
+    assert [row.id for row in store.story_copies(apart)] == [apart]
+    stored = store.get_article(first)
+    assert stored is not None and {alias.url for alias in stored.aliases} == {same_text.url}
 
 
 # --- a real crawl: a department portal and a newspaper re-publishing its press release -------
