@@ -411,6 +411,7 @@ class ArticleMeta:
     published: datetime
 
 
+@cache  # every box shows its articles' thumbnails under their slugs
 def slug(text: str) -> str:
     """ASCII URL slug of a Vietnamese headline."""
     bare = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
@@ -569,17 +570,20 @@ def head_extras(meta: ArticleMeta, author: str, chrome: Chrome) -> str:
             "arguments)}gtag('js',new Date());gtag('config','G-BENCH0001');</script>")
 
 
+AD_SIZES = ("[[300,250]]", "[[300,250],[300,600]]", "[[300,250],[300,600],[728,90]]")
+
+
 def padding_script(rng: random.Random, size: int) -> str:
     """An inline ad-configuration script of about `size` bytes (pages carry such blobs)."""
-    slots: list[dict] = []
+    slots: list[str] = []
     length = 0
     while length < size:
-        slot = {"id": f"div-gpt-ad-{rng.randrange(10 ** 12)}-{len(slots)}",
-                "sizes": [[300, 250], [300, 600], [728, 90]][: rng.randint(1, 3)],
-                "targeting": {"pos": len(slots), "cat": rng.choice(CATEGORIES)}}
-        length += len(json.dumps(slot, ensure_ascii=False)) + 1
+        slot = (f'{{"id":"div-gpt-ad-{rng.randrange(10 ** 12)}-{len(slots)}",'
+                f'"sizes":{rng.choice(AD_SIZES)},'
+                f'"targeting":{{"pos":{len(slots)},"cat":"{rng.choice(CATEGORIES)}"}}}}')
+        length += len(slot.encode("utf-8")) + 1
         slots.append(slot)
-    return "<script>window.__adSlots=" + json.dumps(slots, ensure_ascii=False) + ";</script>"
+    return "<script>window.__adSlots=[" + ",".join(slots) + "];</script>"
 
 
 def body_html(lead_slot: bool, lead: str, paragraphs: list[str], author: str,

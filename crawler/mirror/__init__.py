@@ -260,6 +260,14 @@ class _Handler(BaseHTTPRequestHandler):
         """Stay quiet: the crawler reports what matters."""
 
 
+class _Server(ThreadingHTTPServer):
+    # A crawl opens a connection per request (HTTP/1.0), many at once; past the default
+    # listen backlog (5) the kernel drops them while this process is busy, and each dropped
+    # connection waits a second or more for its SYN to be sent again (or times out).
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class MirrorServer:
     """The mirror on 127.0.0.1, in a background thread; use as a context manager."""
 
@@ -270,8 +278,7 @@ class MirrorServer:
         handler = type("Handler", (_Handler,), {"sites_dir": sites_dir,
                                                 "request_log": self.request_log,
                                                 "request_times": self.request_times})
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", port), handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self.sites_dir = sites_dir
 
