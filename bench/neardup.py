@@ -34,7 +34,7 @@ from sqlalchemy import select
 
 from crawler import settings
 from crawler.article import Article
-from crawler.storage import ArticleRecord, SourceRecord, Store, StoryMember, add_story_member
+from crawler.storage import ArticleRecord, SourceRecord, Store, StoryMember, add_story_members
 from crawler.stories import (
     Fingerprint,
     StoryLink,
@@ -163,7 +163,8 @@ def fill(store: Store, texts: Iterator[str], count: int, start: int) -> list[str
                 record.id = number + 1
                 session.add(record)
                 found = fingerprint(text, **SHAPE)
-                add_story_member(session, record.id, StoryLink(found.signature, found.buckets))
+                add_story_members(session, [(record.id, StoryLink(found.signature,
+                                                                  found.buckets))])
                 stored.append(text)
     return stored
 

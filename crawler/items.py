@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from crawler.article import Article
-from crawler.stories import Fingerprint, StoryLink
+from crawler.stories import Fingerprint
 
 
 @dataclass
@@ -33,7 +33,6 @@ class ArticleItem:
     content_hash: str = ""
     fingerprint: Fingerprint | None = None  # of the story text, for near-duplicates
     relevance: str = ""
-    story: StoryLink | None = None
     extra: dict[str, str] = field(default_factory=dict)
     revisit_of: int | None = None
     fetched_at: datetime | None = None

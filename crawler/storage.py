@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from alembic.util import CommandError
 from sqlalchemy import (
@@ -25,6 +25,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -56,6 +57,8 @@ from crawler.stories import Fingerprint, StoryLink, best_match
 
 # Known-URL lookups ask the database about this many URLs at a time.
 LOOKUP_BATCH = 500
+# Band buckets asked for at once (a batch of 50 articles has 3,200).
+BUCKET_LOOKUP_BATCH = 5000
 
 
 class StorageError(RuntimeError):
@@ -237,7 +240,16 @@ class NewArticle:
     run_id: int | None
     relevance: str = ""
     aliases: frozenset[str] = frozenset()
-    story: StoryLink | None = None
+    fingerprint: Fingerprint | None = None  # of its story text (crawler/stories.py)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What storing a new article did."""
+
+    article_id: int | None  # its new row; None when an equal article was stored already
+    duplicate_of: int | None = None  # that equal article
+    story_id: int | None = None  # the story of an earlier copy it joined (None: its own)
 
 
 def resolve_db_url(db: str | None) -> str:
@@ -444,12 +456,6 @@ class Store:
                 found = session.scalar(select(UrlAlias.article_id).where(UrlAlias.url == url))
             return found
 
-    def article_id_for_hash(self, content_hash: str) -> int | None:
-        with self.reading() as session:
-            return session.scalar(
-                select(ArticleRecord.id).where(ArticleRecord.content_hash == content_hash)
-            )
-
     def mark_seen(self, article_id: int, aliases: Iterable[str] = ()) -> None:
         """Note that the article was seen again, and under which other URLs."""
         with self.transaction() as session:
@@ -459,33 +465,35 @@ class Store:
 
     def add_article(
         self, article: Article, *, source_id: str, content_hash: str, run_id: int | None,
-        relevance: str = "", aliases: Iterable[str] = (), story: StoryLink | None = None,
+        relevance: str = "", aliases: Iterable[str] = (), fingerprint: Fingerprint | None = None,
+        story_threshold: float = settings.TNMT_STORY_THRESHOLD,
     ) -> int | None:
-        """Store one new article; see add_articles."""
-        return self.add_articles([NewArticle(article, source_id, content_hash, run_id,
-                                             relevance, frozenset(aliases), story)])[0]
+        """Store one new article; return its id, or None when it was a duplicate (see
+        add_articles)."""
+        new = NewArticle(article, source_id, content_hash, run_id, relevance,
+                         frozenset(aliases), fingerprint)
+        return self.add_articles([new], story_threshold)[0].article_id
 
-    def add_articles(self, batch: list[NewArticle], story_threshold: float = 1.0
-                     ) -> list[int | None]:
-        """Store new articles with their aliases (and story memberships and band buckets) in
-        one transaction; return each one's id, or None when an equal one (same URL or same
-        content) was stored before or earlier in the batch, which then gets this article's
-        URLs as aliases. Concurrent writers of one article leave one row and no error
-        (INSERT … ON CONFLICT DO NOTHING).
+    def add_articles(self, batch: list[NewArticle],
+                     story_threshold: float = settings.TNMT_STORY_THRESHOLD) -> list[Written]:
+        """Store new articles in one transaction, each once, and say what became of each.
 
-        An article starting its own story joins an earlier article of the batch reaching
-        `story_threshold` instead (the story lookup before the write could not see it)."""
+        An article stored before under its URL (or as an alias) or with its content hash,
+        or earlier in the batch, is a duplicate: the stored one is marked seen and gets the
+        new URLs as aliases. Any other is inserted with its aliases and joins the story of the
+        most similar stored copy (MinHash candidates from the LSH band buckets reaching
+        `story_threshold`), else starts its own. The lookups are one query per kind for the
+        whole batch. Concurrent writers of one article leave one row and no error
+        (INSERT … ON CONFLICT DO NOTHING: the loser's URL becomes an alias)."""
         now = now_utc()
-        stored: list[int | None] = []
-        batch_stories: list[tuple[int, bytes]] = []  # (story id, signature) stored so far
         with self.transaction() as session:
-            for new in batch:
-                story = join_batch_story(new.story, batch_stories, story_threshold)
-                article_id = _insert_article(session, new, story, now)
-                stored.append(article_id)
-                if article_id is not None and story is not None:
-                    batch_stories.append((story.story_id or article_id, story.signature))
-        return stored
+            known = KnownArticles.read(session, batch)
+            stories = StoryIndex.read(session, batch)
+            rows = BatchRows(now)
+            written = [_write_new(session, new, known, stories, rows, story_threshold)
+                       for new in batch]
+            rows.insert(session)
+        return written
 
     def get_article(self, article_id: int) -> ArticleRecord | None:
         with self.reading() as session:
@@ -538,12 +546,6 @@ class Store:
                      select(StoryBand.article_id).where(StoryBand.bucket.in_(buckets)))))
         with self.reading() as session:
             return [(story_id, signature) for story_id, signature in session.execute(query)]
-
-    def story_for(self, found: Fingerprint, threshold: float) -> StoryLink:
-        """Return the story a new article with this fingerprint joins (None: its own)."""
-        match = best_match(found.signature, self.story_candidates(found.buckets), threshold)
-        story_id, score = match if match is not None else (None, None)
-        return StoryLink(found.signature, found.buckets, story_id, score)
 
     def story_copies(self, story_id: int) -> list[ArticleRecord]:
         """Return every stored copy of a story, first stored first."""
@@ -669,7 +671,12 @@ class Store:
                                         .order_by(ArticleVersion.version)))
 
 
-def dialect_insert(session: Session, model: type[Base]) -> Any:
+def core_table(model: type[Base]) -> Table:
+    """Return the model's Core table: bulk writes through it skip the ORM's work per row."""
+    return cast(Table, model.__table__)
+
+
+def dialect_insert(session: Session, model: type[Base] | Table) -> Any:
     """Return an INSERT into `model`'s table that knows ON CONFLICT (SQLite, PostgreSQL)."""
     dialect = session.get_bind().dialect.name
     insert_into: Any = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}.get(dialect)
@@ -693,38 +700,153 @@ def upsert(session: Session, model: type[Base], rows: list[dict[str, Any]],
         index_elements=keys, set_={name: statement.excluded[name] for name in changed}))
 
 
-def _insert_article(session: Session, new: NewArticle, story: StoryLink | None,
-                    now: datetime) -> int | None:
-    """Add one article of a batch to the session's transaction; None when it is a duplicate."""
+def _write_new(session: Session, new: NewArticle, known: KnownArticles, stories: StoryIndex,
+               rows: BatchRows, story_threshold: float) -> Written:
+    """Insert one article of a batch, or mark its stored equal seen; see Store.add_articles."""
+    urls = {*new.aliases, new.article.url}
+    duplicate_of = known.find(new)
+    if duplicate_of is None:
+        article_id = session.scalar(_insert_article_statement(session),
+                                    article_row(new, rows.now))
+        if article_id is None:  # another writer stored it a moment ago: its row is visible
+            duplicate_of = _equal_article(session, new.article.url, new.content_hash)
+    else:
+        article_id = None
+    if article_id is None:
+        if duplicate_of is not None:
+            rows.seen(duplicate_of, urls - {known.own_url.get(duplicate_of, "")})
+        return Written(None, duplicate_of)
+    known.add(article_id, new)
+    rows.aliases(article_id, urls - {new.article.url})
+    if new.fingerprint is None:
+        return Written(article_id)
+    match = stories.match(new.fingerprint, story_threshold)
+    story_id, similarity = match if match is not None else (None, None)
+    rows.story(article_id, StoryLink(new.fingerprint.signature, new.fingerprint.buckets,
+                                     story_id, similarity))
+    stories.add(article_id, story_id or article_id, new.fingerprint)
+    return Written(article_id, story_id=story_id)
+
+
+def article_row(new: NewArticle, now: datetime) -> dict[str, Any]:
     article = new.article
-    row = {"source_id": new.source_id, "url": article.url, "title": article.title,
-           "lead": article.lead, "body": "\n".join(article.paragraphs),
-           "author": article.author, "published_at": article.published_at,
-           "published_has_time": article.published_has_time,
-           "content_hash": new.content_hash, "relevance": new.relevance, "first_seen_at": now,
-           "last_seen_at": now, "run_id": new.run_id}
-    article_id = session.scalar(dialect_insert(session, ArticleRecord).values(row)
-                                .on_conflict_do_nothing().returning(ArticleRecord.id))
-    if article_id is None:  # the conflicting row is committed, or ours: its id is visible
-        _mark_seen(session, _equal_article(session, article.url, new.content_hash),
-                   {*new.aliases, article.url}, now)
-        return None
-    _add_aliases(session, article_id, set(new.aliases) - {article.url}, now)
-    if story is not None:
-        add_story_member(session, article_id, story)
-    return article_id
+    return {"source_id": new.source_id, "url": article.url, "title": article.title,
+            "lead": article.lead, "body": "\n".join(article.paragraphs),
+            "author": article.author, "published_at": article.published_at,
+            "published_has_time": article.published_has_time,
+            "content_hash": new.content_hash, "relevance": new.relevance,
+            "first_seen_at": now, "last_seen_at": now, "run_id": new.run_id}
 
 
-def join_batch_story(story: StoryLink | None, batch_stories: list[tuple[int, bytes]],
-                     threshold: float) -> StoryLink | None:
-    """Return the story link with the best-matching story stored earlier in the batch when
-    the link starts a story of its own."""
-    if story is None or story.story_id is not None or not batch_stories:
-        return story
-    match = best_match(story.signature, batch_stories, threshold)
-    if match is None:
-        return story
-    return replace(story, story_id=match[0], similarity=match[1])
+def _insert_article_statement(session: Session) -> Any:
+    # Parameters apart from the statement: compiled once, not once per article.
+    table = core_table(ArticleRecord)
+    return dialect_insert(session, table).on_conflict_do_nothing().returning(table.c.id)
+
+
+@dataclass
+class KnownArticles:
+    """The stored articles a batch could repeat: by URL (own or alias) and by content hash."""
+
+    by_url: dict[str, int]
+    by_hash: dict[str, int]
+    own_url: dict[int, str]  # an article's own URL, never made its alias
+
+    @classmethod
+    def read(cls, session: Session, batch: list[NewArticle]) -> KnownArticles:
+        urls = sorted({new.article.url for new in batch})
+        hashes = sorted({new.content_hash for new in batch})
+        known = cls({}, {}, {})
+        for article_id, url, content_hash in session.execute(
+                select(ArticleRecord.id, ArticleRecord.url, ArticleRecord.content_hash)
+                .where(or_(ArticleRecord.url.in_(urls),
+                           ArticleRecord.content_hash.in_(hashes)))):
+            known.own_url[article_id] = url
+            known.by_url[url] = article_id
+            known.by_hash[content_hash] = article_id
+        for alias, article_id, url in session.execute(
+                select(UrlAlias.url, UrlAlias.article_id, ArticleRecord.url)
+                .join(ArticleRecord, ArticleRecord.id == UrlAlias.article_id)
+                .where(UrlAlias.url.in_(urls))):
+            known.own_url[article_id] = url
+            known.by_url.setdefault(alias, article_id)
+        return known
+
+    def find(self, new: NewArticle) -> int | None:
+        """Return the stored article under the new one's URL, else with its content."""
+        found = self.by_url.get(new.article.url)
+        return found if found is not None else self.by_hash.get(new.content_hash)
+
+    def add(self, article_id: int, new: NewArticle) -> None:
+        """Know an article stored earlier in the batch."""
+        self.own_url[article_id] = new.article.url
+        self.by_url[new.article.url] = article_id
+        for alias in new.aliases:
+            self.by_url.setdefault(alias, article_id)
+        self.by_hash.setdefault(new.content_hash, article_id)
+
+
+@dataclass
+class StoryIndex:
+    """The stored story members sharing a band bucket with the batch's articles."""
+
+    by_bucket: dict[int, dict[int, tuple[int, bytes]]]  # bucket → {article: (story, signature)}
+
+    @classmethod
+    def read(cls, session: Session, batch: list[NewArticle]) -> StoryIndex:
+        buckets = sorted({bucket for new in batch if new.fingerprint
+                          for bucket in new.fingerprint.buckets})
+        index = cls({})
+        for start in range(0, len(buckets), BUCKET_LOOKUP_BATCH):
+            for bucket, article_id, story_id, signature in session.execute(
+                    select(StoryBand.bucket, StoryMember.article_id, StoryMember.story_id,
+                           StoryMember.signature)
+                    .join(StoryMember, StoryMember.article_id == StoryBand.article_id)
+                    .where(StoryBand.bucket.in_(buckets[start:start + BUCKET_LOOKUP_BATCH]))):
+                index.by_bucket.setdefault(bucket, {})[article_id] = (story_id, signature)
+        return index
+
+    def match(self, found: Fingerprint, threshold: float) -> tuple[int, float] | None:
+        """Return (story id, similarity) of the most similar candidate reaching `threshold`."""
+        candidates = {article_id: member for bucket in found.buckets
+                      for article_id, member in self.by_bucket.get(bucket, {}).items()}
+        return best_match(found.signature, candidates.values(), threshold)
+
+    def add(self, article_id: int, story_id: int, found: Fingerprint) -> None:
+        for bucket in found.buckets:
+            self.by_bucket.setdefault(bucket, {})[article_id] = (story_id, found.signature)
+
+
+class BatchRows:
+    """The rows a batch adds besides its articles, inserted together at its end."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+        self.alias_rows: list[dict[str, Any]] = []
+        self.seen_ids: set[int] = set()
+        self.stories: list[tuple[int, StoryLink]] = []
+
+    def aliases(self, article_id: int, urls: Iterable[str]) -> None:
+        self.alias_rows += [{"url": url, "article_id": article_id, "first_seen_at": self.now}
+                            for url in urls]
+
+    def seen(self, article_id: int, urls: Iterable[str]) -> None:
+        self.seen_ids.add(article_id)
+        self.aliases(article_id, urls)
+
+    def story(self, article_id: int, link: StoryLink) -> None:
+        self.stories.append((article_id, link))
+
+    def insert(self, session: Session) -> None:
+        if self.seen_ids:
+            session.execute(update(ArticleRecord).where(ArticleRecord.id.in_(self.seen_ids))
+                            .values(last_seen_at=self.now))
+        if self.alias_rows:  # sorted: two writers take the index's locks in one order
+            rows = sorted({row["url"]: row for row in self.alias_rows}.values(),
+                          key=lambda row: row["url"])
+            session.execute(dialect_insert(session, core_table(UrlAlias)).on_conflict_do_nothing(),
+                            rows)
+        add_story_members(session, self.stories)
 
 
 def _equal_article(session: Session, url: str, content_hash: str) -> int | None:
@@ -841,13 +963,20 @@ class StoryBand(Base):
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
 
 
-def add_story_member(session: Session, article_id: int, story: StoryLink) -> None:
-    """Add the article's story membership and band buckets to the session's transaction."""
-    session.add(StoryMember(article_id=article_id, story_id=story.story_id or article_id,
-                            similarity=story.similarity, signature=story.signature))
-    if story.buckets:  # one executemany, not an ORM object per band
-        session.execute(insert(StoryBand), [{"bucket": bucket, "article_id": article_id}
-                                            for bucket in set(story.buckets)])
+def add_story_members(session: Session, links: list[tuple[int, StoryLink]]) -> None:
+    """Add articles' story memberships and band buckets to the session's transaction (two
+    executemany, not an ORM object per row)."""
+    if not links:
+        return
+    # Core tables, not the ORM classes: an ORM bulk insert handles each row in Python.
+    session.execute(insert(core_table(StoryMember)), [
+        {"article_id": article_id, "story_id": link.story_id or article_id,
+         "similarity": link.similarity, "signature": link.signature}
+        for article_id, link in links])
+    bands = [{"bucket": bucket, "article_id": article_id}
+             for article_id, link in links for bucket in sorted(set(link.buckets))]
+    if bands:
+        session.execute(insert(core_table(StoryBand)), bands)
 
 
 def story_id_of(row: ArticleRecord) -> int:

@@ -1,5 +1,5 @@
 """Item pipelines, in the order settings.ITEM_PIPELINES runs them:
-extract -> validate -> revisit -> relevance -> dedupe -> stories -> store. Each does one job."""
+extract -> validate -> revisit -> relevance -> store. Each does one job."""
 
 from __future__ import annotations
 

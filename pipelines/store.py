@@ -1,4 +1,9 @@
-"""Stores new articles and records the crawl run of the source.
+"""Stores new articles, each once, and records the crawl run of the source.
+
+An article already stored (its URL, an alias, or its content hash) or stored earlier in
+the batch is dropped as a duplicate, the stored one getting the new URLs as aliases; a new
+one joins the story of an earlier copy elsewhere (crawler/stories.py) or starts its own.
+Store.add_articles does both, for a whole batch at once.
 
 Articles are written in batches, one transaction each, shared by every source crawled in
 the process: a batch is written when it holds TNMT_STORE_BATCH_SIZE articles or its first has
@@ -17,7 +22,7 @@ from scrapy.exceptions import DropItem
 
 from crawler.items import ArticleItem
 from crawler.runs import dropped_reasons, refused_requests, run_counts, run_status
-from crawler.storage import NewArticle, Store, now_utc
+from crawler.storage import NewArticle, Store, Written, now_utc
 from crawler.urls import canonical_url
 from pipelines import DatabasePipeline
 
@@ -50,18 +55,22 @@ class StorePipeline(DatabasePipeline):
                                  "no crawl process finished this run (found by a later run)")
 
     async def process_item(self, item: ArticleItem) -> ArticleItem:
-        stored = await self.writer.write(self.new_article(item))
-        assert self.crawler.stats is not None
-        if stored is None:  # stored before, by another writer or earlier in the batch
-            self.crawler.stats.inc_value("tnmt/duplicate")
-            raise DropItem(f"duplicate: {item.article.url}", log_level="DEBUG")
-        self.crawler.stats.inc_value("tnmt/new")
+        written = await self.writer.write(self.new_article(item))
+        stats = self.crawler.stats
+        assert stats is not None
+        if written.article_id is None:
+            stats.inc_value("tnmt/duplicate")
+            raise DropItem(f"duplicate of article {written.duplicate_of}: {item.article.url}",
+                           log_level="DEBUG")
+        stats.inc_value("tnmt/new")
+        if written.story_id is not None:
+            stats.inc_value("tnmt/story_copy")
         return item
 
     def new_article(self, item: ArticleItem) -> NewArticle:
         return NewArticle(item.article, item.source_id, item.content_hash, self.run_id,
                           item.relevance, frozenset(canonical_url(url) for url in item.seen_urls),
-                          item.story)
+                          item.fingerprint)
 
     def close_spider(self) -> None:
         self.writer.write_batch()  # nothing of ours is left by then: each item awaits it
@@ -86,19 +95,19 @@ class ArticleWriter:
         self.batch_size = batch_size
         self.batch_seconds = batch_seconds
         self.story_threshold = story_threshold
-        self.pending: list[tuple[NewArticle, asyncio.Future[int | None]]] = []
+        self.pending: list[tuple[NewArticle, asyncio.Future[Written]]] = []
         self.write_timer: asyncio.TimerHandle | None = None
 
-    def write(self, new: NewArticle) -> asyncio.Future[int | None]:
-        """Add the article to the batch; the future gets its id (None: a duplicate) on commit."""
+    def write(self, new: NewArticle) -> asyncio.Future[Written]:
+        """Add the article to the batch; the future gets what became of it on commit."""
         loop = asyncio.get_running_loop()
-        written: asyncio.Future[int | None] = loop.create_future()
-        self.pending.append((new, written))
+        outcome: asyncio.Future[Written] = loop.create_future()
+        self.pending.append((new, outcome))
         if len(self.pending) >= self.batch_size:
             self.write_batch()
         elif self.write_timer is None:
             self.write_timer = loop.call_later(self.batch_seconds, self.write_batch)
-        return written
+        return outcome
 
     def write_batch(self) -> None:
         """Write the pending articles in one transaction and wake their items."""
@@ -109,13 +118,13 @@ class ArticleWriter:
         if not batch:
             return
         try:
-            ids = self.store.add_articles([new for new, _ in batch], self.story_threshold)
+            outcomes = self.store.add_articles([new for new, _ in batch], self.story_threshold)
         except Exception as exc:  # each item fails with the database's error
-            for _, written in batch:
-                written.set_exception(exc)
+            for _, outcome in batch:
+                outcome.set_exception(exc)
             return
-        for (_, written), article_id in zip(batch, ids, strict=True):
-            written.set_result(article_id)
+        for (_, outcome), written in zip(batch, outcomes, strict=True):
+            outcome.set_result(written)
 
 
 _writers: dict[str, ArticleWriter] = {}

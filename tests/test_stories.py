@@ -73,11 +73,9 @@ def test_signatures_are_the_same_in_another_process() -> None:
 
 
 def add_with_story(store: Store, article: Article, source_id: str = "bonnmt") -> int | None:  # noqa: F811
-    """Store an article the way the pipelines do: its story looked up, then one write."""
-    found = fingerprint(story_text(article), **SHAPE)
+    """Store an article the way the store pipeline does: with its story fingerprint."""
     return store.add_article(article, source_id=source_id, content_hash=content_hash(article),
-                             run_id=None,
-                             story=store.story_for(found, settings.TNMT_STORY_THRESHOLD))
+                             run_id=None, fingerprint=fingerprint(story_text(article), **SHAPE))
 
 
 PRESS_RELEASE = (
@@ -134,16 +132,15 @@ def test_a_refused_duplicate_leaves_no_story_or_band_behind(store: Store) -> Non
     assert len(store.stories()) == 1
 
 
-def new_article(store: Store, article: Article, threshold: float) -> NewArticle:  # noqa: F811
-    """What the store pipeline hands the batch writer: the story looked up before the batch."""
-    found = fingerprint(story_text(article), **SHAPE)
+def new_article(article: Article) -> NewArticle:
+    """What the store pipeline hands the batch writer."""
     return NewArticle(article, "bonnmt", content_hash(article), None,
-                      story=store.story_for(found, threshold))
+                      fingerprint=fingerprint(story_text(article), **SHAPE))
 
 
 def test_copies_written_in_one_batch_make_one_story_and_one_article(
         store: Store) -> None:  # noqa: F811
-    """The story lookup before a batch cannot see the batch's earlier articles: the write does."""
+    """A batch's articles are compared with the ones stored before them in the batch too."""
     threshold = settings.TNMT_STORY_THRESHOLD
     press = Article(url="https://snnmt.hatinh.gov.vn/tin/1.html",
                     title="Kiểm tra các mỏ cát mùa khô", paragraphs=PRESS_RELEASE)
@@ -154,9 +151,12 @@ def test_copies_written_in_one_batch_make_one_story_and_one_article(
                         paragraphs=PRESS_RELEASE)
     other = Article(url="https://baohatinh.vn/thu-gom-rac/300002.htm",
                     title="Ra quân thu gom rác thải nhựa ven biển", paragraphs=OTHER_STORY)
-    batch = [new_article(store, article, threshold) for article in (press, copy, same_text, other)]
-    first, copied, duplicate, apart = store.add_articles(batch, threshold)
+    batch = [new_article(article) for article in (press, copy, same_text, other)]
+    written = store.add_articles(batch, threshold)
+    first, copied, duplicate, apart = (outcome.article_id for outcome in written)
     assert first and copied and apart and duplicate is None
+    assert written[1].story_id == first and written[2].duplicate_of == first
+    assert written[0].story_id is None and written[3].story_id is None
     assert [row.id for row in store.story_copies(first)] == [first, copied]
     assert [row.id for row in store.story_copies(apart)] == [apart]
     stored = store.get_article(first)

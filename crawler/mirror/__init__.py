@@ -261,11 +261,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _Server(ThreadingHTTPServer):
-    # A crawl opens a connection per request (HTTP/1.0), many at once; past the default
-    # listen backlog (5) the kernel drops them while this process is busy, and each dropped
-    # connection waits a second or more for its SYN to be sent again (or times out).
+    # A crawl of many sources opens dozens of connections at once: the default backlog of 5
+    # would leave the rest to the kernel's SYN retries, seconds apart.
     request_queue_size = 128
-    daemon_threads = True
 
 
 class MirrorServer:
@@ -279,6 +277,7 @@ class MirrorServer:
                                                 "request_log": self.request_log,
                                                 "request_times": self.request_times})
         self._server = _Server(("127.0.0.1", port), handler)
+        self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self.sites_dir = sites_dir
 
