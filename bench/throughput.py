@@ -42,7 +42,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -60,8 +60,11 @@ from sqlalchemy import event  # noqa: E402
 
 from bench.daemon_memory import rss_mb  # noqa: E402
 from bench.synthetic_mirror import SyntheticMirror, generate  # noqa: E402
+from crawler import settings  # noqa: E402
+from crawler.article import Article, content_hash  # noqa: E402
 from crawler.mirror import MirrorServer  # noqa: E402
-from crawler.storage import Store  # noqa: E402
+from crawler.storage import KnownArticles, NewArticle, Store, StoryIndex  # noqa: E402
+from crawler.stories import fingerprint, story_text  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 MODES = ("full", "inline", "fetch-only", "sequential", "naive", "recrawl")
@@ -361,21 +364,39 @@ def explain(store: Store, lookup: str, call: Any) -> list[QueryPlan]:
 
 
 def dedupe_query_plans(db_url: str) -> list[QueryPlan]:
-    """The plans of the lookups the crawl makes per page or per listing: stored URL (or
-    alias), content hash, known URLs of a listing (batched), story band candidates, HTTP
-    validators; run on the database's own values."""
+    """The plans of the lookups a crawl makes per listing, page or batch: the spider's
+    known-URL lookup of a listing's links, the store's batch lookups (stored URL, alias or
+    content hash; story band candidates) and the HTTP validators; run on a batch of the
+    database's own articles and one new article."""
     with Store(db_url) as store:
-        some = store.articles(limit=3)
-        urls = [row.url for row in some] or ["https://example.invalid/a"]
-        content = some[0].content_hash if some else "0" * 64
+        batch = sample_batch(store)
+        urls = [new.article.url for new in batch]
         lookups: dict[str, Any] = {
-            "article_id_for_url": lambda s: s.article_id_for_url(urls[0] + "?x"),
-            "article_id_for_hash": lambda s: s.article_id_for_hash(content),
             "known_articles": lambda s: s.known_articles(urls),
-            "story_candidates": lambda s: s.story_candidates([1, 2, 3]),
+            "KnownArticles.read": lambda s: read_batch(s, KnownArticles.read, batch),
+            "StoryIndex.read": lambda s: read_batch(s, StoryIndex.read, batch),
             "validators": lambda s: s.validators(urls[0]),
         }
         return [plan for name, call in lookups.items() for plan in explain(store, name, call)]
+
+
+def sample_batch(store: Store, size: int = 3) -> list[NewArticle]:
+    """Up to `size` stored articles as a batch would bring them again, and one new one."""
+    articles = [row.to_article() for row in store.articles(limit=size)]
+    new = replace(articles[0], url=articles[0].url + "-new", paragraphs=("Một bài mới.",)) \
+        if articles else Article(url="https://example.invalid/new", title="Một bài mới",
+                                 paragraphs=("Một bài mới.",))
+    return [NewArticle(article, "bench", content_hash(article), None,
+                       fingerprint=fingerprint(story_text(article),
+                                               permutations=settings.TNMT_STORY_PERMUTATIONS,
+                                               shingle_words=settings.TNMT_STORY_SHINGLE_WORDS,
+                                               band_rows=settings.TNMT_STORY_BAND_ROWS))
+            for article in [*articles, new]]
+
+
+def read_batch(store: Store, reader: Any, batch: list[NewArticle]) -> None:
+    with store.reading() as session:
+        reader(session, batch)
 
 
 # --- the run -------------------------------------------------------------------------------------

@@ -52,8 +52,8 @@ def test_every_mode_gives_sane_figures(run: tuple[dict[str, Any], Path]) -> None
 def test_dedupe_lookups_use_indexes(run: tuple[dict[str, Any], Path]) -> None:
     _report, workdir = run
     plans = dedupe_query_plans(f"sqlite:///{workdir / 'main' / 'full.db'}")
-    assert {plan.lookup for plan in plans} >= {"article_id_for_url", "article_id_for_hash",
-                                               "known_articles", "story_candidates"}
+    assert {plan.lookup for plan in plans} >= {"known_articles", "KnownArticles.read",
+                                               "StoryIndex.read"}
     assert [plan for plan in plans if plan.scans] == []
 
 
