@@ -501,6 +501,8 @@ def run_scale(sizes: list[int], args: argparse.Namespace, workdir: Path,
         figures = run_modes(mirror, folder, ["full"], extra)[0]
         figures.mode = f"full @ {size}"
         results.append(figures)
+        if args.workdir is None:  # 20,000 pages are 2.5 GB: only the database is needed now
+            shutil.rmtree(mirror.sites_dir)
     largest = workdir / f"scale-{sizes[-1]}" / "full.db"
     return results, dedupe_query_plans(f"sqlite:///{largest}")
 
