@@ -29,7 +29,9 @@ from crawler.runner import CrawlCommand
 from crawler.storage import CrawlRun, Store, now_utc
 
 T = TypeVar("T")
-FAST = {"TNMT_SCHEDULE_OVERRIDE": "*/2 * * * * *", "TNMT_DAEMON_JITTER": "0",
+# Every second: a run starts at most a second after the last one ended (a fire that comes
+# while the source's crawl runs is skipped).
+FAST = {"TNMT_SCHEDULE_OVERRIDE": "* * * * * *", "TNMT_DAEMON_JITTER": "0",
         "TNMT_DAEMON_REGISTRY_POLL": "1", "TNMT_DAEMON_GRACE": "1",
         "TNMT_DAEMON_STOP_TIMEOUT": "2"}
 
