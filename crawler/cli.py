@@ -122,11 +122,12 @@ def fail_cleanly(command: F) -> F:
 
 
 def known_errors() -> tuple[type[Exception], ...]:
-    """Our errors that a command reports in one line (crawler.distributed, which loads Redis
-    and Scrapy, is imported only once a command has failed)."""
-    from crawler.distributed import RedisUnavailable
-
-    return RegistryError, StorageError, LogFormatError, AlertRulesError, RedisUnavailable
+    """Our errors that a command reports in one line."""
+    errors = (RegistryError, StorageError, LogFormatError, AlertRulesError)
+    # RedisUnavailable can only have been raised once crawler.distributed (Redis, Scrapy) was
+    # imported: a command that did not need it does not load it to fail.
+    distributed = sys.modules.get("crawler.distributed")
+    return (*errors, distributed.RedisUnavailable) if distributed else errors
 
 
 @click.group()
@@ -152,8 +153,6 @@ def crawl(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path, 
     """Crawl the named sources (every enabled one when none is named): only what is new,
     unless --full or --since asks for a backfill; then alert on what is new. With --redis,
     queue the crawls for the workers instead."""
-    from crawler.crawl import build_settings, run_crawl
-
     overrides |= backfill_overrides(full, parse_since(since))
     registry = load_registry(source_dirs, builtin=builtin)
     sources = registry.select(source_ids)
@@ -164,6 +163,8 @@ def crawl(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path, 
         return
     rules = configured_rules(alerts_file, registry,
                              overrides.get("TNMT_ALERTS_FILE", settings.TNMT_ALERTS_FILE))
+    from crawler.crawl import build_settings, run_crawl  # Scrapy: not for a refused command
+
     store, started = Store(db), now_utc()
     results = run_crawl(sources, store, mirror_address=mirror, overrides=overrides,
                         console=err)

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from urllib.parse import urljoin, urlsplit
 
 from crawler.article import Article, normalise_text
-from crawler.extraction import parse_html
 from crawler.registry import Topics
 
 BREADCRUMB_LINKS = "//*[contains(@class, 'breadcrumb')]//a/@href"
@@ -24,6 +23,10 @@ def matched_keywords(article: Article, keywords: Iterable[str]) -> list[str]:
 
 def breadcrumb_paths(html: str, url: str) -> tuple[str, ...]:
     """Return the URL paths the page's breadcrumb links to (its categories), in order."""
+    # Imported here: trafilatura's import is paid by every process that matches alert
+    # keywords (`tnmt status`, `runs`, … through crawler.alerts); only a crawl reads pages.
+    from crawler.extraction import parse_html
+
     tree = parse_html(html)
     if tree is None:
         return ()
