@@ -9,7 +9,6 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-import apprise
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -34,6 +33,8 @@ class AlertRulesError(ValueError):
 
 
 def _check_destination(url: str) -> str:
+    import apprise  # here: loading its plugins costs every `tnmt` start, rules or not
+
     if len(url) > 1000 or apprise.Apprise.instantiate(url) is None:
         raise ValueError(f"not a destination URL Apprise understands: {redacted(url)!r}")
     return url
@@ -143,6 +144,8 @@ def _folded(text: str) -> str:
 
 def redacted(url: str) -> str:
     """Return a destination URL fit to print: secrets masked by Apprise, options dropped."""
+    import apprise  # here, as in _check_destination: only rules need it
+
     plugin = apprise.Apprise.instantiate(url)
     shown = plugin.url(privacy=True) if plugin else url.partition("://")[0] + "://…"
     return shown.partition("?")[0]

@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import apprise
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -299,6 +298,8 @@ def record_attempt(store: Store, row: AlertOutbox, error: str | None, now: datet
 
 def send(destination: str, title: str, body: str) -> str | None:
     """Send one message through Apprise; return None when delivered, else why not."""
+    import apprise  # here: loading its plugins costs every `tnmt` start, alerts or not
+
     notifier = apprise.Apprise()
     if not notifier.add(destination):
         return "not a destination URL Apprise understands"

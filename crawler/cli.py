@@ -10,12 +10,11 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
@@ -32,12 +31,8 @@ from crawler.alerts import (
     queue_article_alerts,
     send_samples,
 )
-from crawler.crawl import CrawlResult, build_settings, run_crawl
-from crawler.daemon import Daemon, DaemonConfig
 from crawler.dates import VN_TZ, parse_date
-from crawler.distributed import Enqueuer, RedisUnavailable, redis_settings, run_worker
 from crawler.export import EXPORTERS, article_record
-from crawler.extraction import extract_article
 from crawler.health import Thresholds, source_health
 from crawler.logs import LogFormatError, configure_logging
 from crawler.mirror import MirrorServer, mirrored_hosts
@@ -54,8 +49,13 @@ from crawler.storage import (
     resolve_db_url,
     story_id_of,
 )
-from scheduler import cron_trigger
 
+if TYPE_CHECKING:
+    from crawler.crawl import CrawlResult
+
+# Scrapy, Redis, APScheduler, trafilatura and Pygments are imported inside the commands that
+# use them: each costs a fraction of a second at every start of every `tnmt` process (the
+# daemon starts one per crawl, the tests hundreds), and most commands need none of them.
 F = TypeVar("F", bound=Callable[..., Any])
 out = Console()
 err = Console(stderr=True)
@@ -113,11 +113,21 @@ def fail_cleanly(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (RegistryError, StorageError, LogFormatError, AlertRulesError,
-                RedisUnavailable) as exc:
-            fail(str(exc))
+        except Exception as exc:
+            if isinstance(exc, known_errors()):
+                fail(str(exc))
+            raise
 
     return wrapper  # type: ignore[return-value]
+
+
+def known_errors() -> tuple[type[Exception], ...]:
+    """Our errors that a command reports in one line."""
+    errors = (RegistryError, StorageError, LogFormatError, AlertRulesError)
+    # RedisUnavailable can only have been raised once crawler.distributed (Redis, Scrapy) was
+    # imported: a command that did not need it does not load it to fail.
+    distributed = sys.modules.get("crawler.distributed")
+    return (*errors, distributed.RedisUnavailable) if distributed else errors
 
 
 @click.group()
@@ -153,6 +163,8 @@ def crawl(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path, 
         return
     rules = configured_rules(alerts_file, registry,
                              overrides.get("TNMT_ALERTS_FILE", settings.TNMT_ALERTS_FILE))
+    from crawler.crawl import build_settings, run_crawl  # Scrapy: not for a refused command
+
     store, started = Store(db), now_utc()
     results = run_crawl(sources, store, mirror_address=mirror, overrides=overrides,
                         console=err)
@@ -170,6 +182,8 @@ def crawl(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path, 
 @fail_cleanly
 def demo(db: str | None) -> None:
     """Serve the bundled offline mirror on 127.0.0.1 and crawl it: no internet needed."""
+    from crawler.crawl import run_crawl
+
     store = Store(db or str(settings.DEFAULT_DB_PATH.with_name("demo.db")))
     sources = mirror_sources(load_registry())
     with MirrorServer() as server:
@@ -187,6 +201,8 @@ def enqueue_crawls(sources: list[Source], redis_url: str, overrides: dict[str, A
                    store: Store | None) -> None:
     """Queue a crawl of each source in Redis (with a store, its articles due a revisit
     too) and print what was queued."""
+    from crawler.distributed import Enqueuer, redis_settings
+
     if {"TNMT_FULL_CRAWL", "TNMT_SINCE"} & set(overrides):
         fail("--full and --since apply to the workers' crawls: start `tnmt worker` with "
              "--set TNMT_FULL_CRAWL=true or --set TNMT_SINCE=DATE")
@@ -213,6 +229,8 @@ def worker(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path,
     """Run the crawls queued in Redis for the named sources (every enabled one when none is
     named), storing into the shared database, until SIGTERM or SIGINT; after each batch,
     alert on what it stored."""
+    from crawler.distributed import run_worker
+
     registry = load_registry(source_dirs, builtin=builtin)
     sources = registry.select(source_ids)
     # Check the rules now, not at the end of the first batch; the pipelines read the setting.
@@ -505,6 +523,8 @@ def articles_history(article_id: int, db: str | None) -> None:
         table.add_row(str(version.version), version.fetched_at.isoformat(timespec="seconds"),
                       Text(version.title), version.content_hash[:12])
     out.print(table)
+    from rich.syntax import Syntax  # loads Pygments
+
     for older, newer in itertools.pairwise(versions):
         out.print(Syntax(version_diff(older, newer), "diff", word_wrap=True))
 
@@ -550,6 +570,8 @@ def export(fmt: str, output: Path | None, source_ids: tuple[str, ...], since: st
 def extract(file: Any, url: str, source_id: str | None, fmt: str,
             source_dirs: tuple[Path, ...]) -> None:
     """Extract the article from one saved page (FILE, or - for standard input)."""
+    from crawler.extraction import extract_article
+
     html = file.read().decode("utf-8", errors="replace")
     registry = load_registry(source_dirs)
     source = registry.select([source_id])[0] if source_id else source_for_url(registry, url)
@@ -580,6 +602,11 @@ def daemon(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path,
     """Crawl every enabled source (or the named ones) on its schedule, each run in a child
     process, until SIGTERM or SIGINT; SIGHUP re-reads the registry. With --redis, queue each
     scheduled crawl for the workers instead."""
+    from crawler.crawl import build_settings
+    from crawler.daemon import Daemon, DaemonConfig
+    from crawler.distributed import Enqueuer, redis_settings
+    from scheduler import cron_trigger
+
     store = Store(db)
     values = build_settings(store.url, mirror, overrides)
     configure_logging(values.get("TNMT_LOG_FORMAT"), values.get("LOG_LEVEL"))
@@ -624,6 +651,8 @@ def status(source_ids: tuple[str, ...], fmt: str, db: str | None, source_dirs: t
            builtin: bool, overrides: dict[str, str]) -> None:
     """Show each source's health: last run, last success, last new article, streaks and a
     state (ok, stale, failing, layout-changed)."""
+    from crawler.crawl import build_settings
+
     registry = load_registry(source_dirs, builtin=builtin)
     wanted = {source.id for source in registry.select(source_ids)}
     with Store(db) as store:

@@ -121,6 +121,10 @@ class ExtractionPool:
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
+            # Imported before the fork, so that the workers share one copy (scipy comes with
+            # datasketch: 45 MB that each worker would otherwise load on its own).
+            import datasketch  # noqa: F401
+
             self._executor = ProcessPoolExecutor(self.workers, mp_context=_context(),
                                                  initializer=_worker_init,
                                                  initargs=(os.getpid(),))

@@ -38,6 +38,10 @@ REDIRECT_MAX_TIMES = 5
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's RemoteControl extension (on by default) serves, on a local port, an HTTP
+# endpoint that runs Python code sent to it, and writes a job file under
+# ~/.local/state/scrapy for each crawl (left behind when the crawl is killed): not for us.
+REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "WARNING"
 DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

@@ -14,9 +14,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import numpy as np
-from datasketch import MinHash
-
 from crawler.article import Article, normalise_text
 
 _WORDS = re.compile(r"\w+")
@@ -60,6 +57,10 @@ def story_text(article: Article) -> str:
 def fingerprint(text: str, *, permutations: int, shingle_words: int,
                 band_rows: int) -> Fingerprint:
     """Return the MinHash signature of `text` and its band buckets."""
+    # Imported here: datasketch loads scipy and numpy (about a second), which every `tnmt`
+    # process would pay at start; only a crawl storing a new article needs them.
+    from datasketch import MinHash
+
     grams = shingles(text, shingle_words)
     minhash = MinHash(num_perm=permutations, seed=MINHASH_SEED, scheme=MINHASH_SCHEME)
     minhash.update_batch([gram.encode("utf-8") for gram in sorted(grams)])
@@ -96,6 +97,8 @@ def same_story(fingerprint: Fingerprint, other: Fingerprint, threshold: float) -
 
 def similarity(signature: bytes, other: bytes) -> float:
     """Return the estimated Jaccard similarity of two signatures (share of equal values)."""
+    import numpy as np  # here, as datasketch in fingerprint(): only a store of a new article
+
     mine, theirs = np.frombuffer(signature, "<u4"), np.frombuffer(other, "<u4")
     if len(mine) != len(theirs) or not len(mine):
         return 0.0

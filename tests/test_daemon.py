@@ -4,6 +4,7 @@ sites whose content changes between runs (pages fail, hang, recover; articles ap
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -28,7 +29,9 @@ from crawler.runner import CrawlCommand
 from crawler.storage import CrawlRun, Store, now_utc
 
 T = TypeVar("T")
-FAST = {"TNMT_SCHEDULE_OVERRIDE": "*/2 * * * * *", "TNMT_DAEMON_JITTER": "0",
+# Every second: a run starts at most a second after the last one ended (a fire that comes
+# while the source's crawl runs is skipped).
+FAST = {"TNMT_SCHEDULE_OVERRIDE": "* * * * * *", "TNMT_DAEMON_JITTER": "0",
         "TNMT_DAEMON_REGISTRY_POLL": "1", "TNMT_DAEMON_GRACE": "1",
         "TNMT_DAEMON_STOP_TIMEOUT": "2"}
 
@@ -175,12 +178,27 @@ def stored_next_run(store: Store) -> float:
             "SELECT next_run_time FROM apscheduler_jobs WHERE id = 'snnmt_thu'")).scalar_one()
 
 
+def next_run_after(store: Store, when: float) -> float | None:
+    """The crawl job's next run time once it is later than `when`, else None."""
+    next_run = stored_next_run(store)
+    return next_run if next_run > when else None
+
+
+def twice_a_minute(first: float, gap: int) -> str:
+    """A six-field cron line firing each minute at the second of `first` (a Unix time, rounded
+    up) and `gap` seconds later."""
+    second = math.ceil(first) % 60
+    return f"{second},{(second + gap) % 60} * * * * *"
+
+
 def test_sigterm_mid_crawl_stops_within_grace_and_a_restart_runs_the_missed_run_once(
         site: Site) -> None:
     log, store = prepare(site, range(1, 6), failing=("tin/bai-4.html.delay", "60"))
-    every = 20  # seconds: the run after the interrupted one falls while the daemon is down;
-    # a loaded CI machine needs that long to restart the daemon and start the caught-up run
-    schedule = f"*/{every} * * * * *"
+    # Fires 5 s after the daemon is started (time to start), then 15 s later: that second
+    # fire falls while the daemon is down, and the next is 45 s after it, far past the
+    # restart's caught-up run. (A daemon slower to start, or still in the interrupted crawl
+    # at the second fire, skips that fire: the test then takes 45 s longer.)
+    schedule = twice_a_minute(time.time() + 5, 15)
     with MirrorServer(site.sites) as server:
         with running_daemon(site, server.address, log, TNMT_SCHEDULE_OVERRIDE=schedule) as daemon:
             wait_for(lambda: len(stored_urls(store)) == 4, "4 articles (bai-4 hangs)", log)
@@ -199,14 +217,14 @@ def test_sigterm_mid_crawl_stops_within_grace_and_a_restart_runs_the_missed_run_
             wait_for(lambda: len(runs_of(store)) == 2 and runs_of(store)[1].finished_at,
                      "the missed run, caught up at start", log)
             caught_up = runs_of(store)[1]
-            wait_for(lambda: stored_next_run(store) > missed + every / 2,
-                     "the schedule to move past the missed run", log)
+            next_fire = wait_for(lambda: next_run_after(store, missed),
+                                 "the schedule to move past the missed run", log)
             daemon.stop()
     assert caught_up.status == "ok" and caught_up.new == 1
     # Caught up once, at start: not at the next regular fire (a restart that forgot would
     # wait for it), not twice.
     assert [run.id for run in runs_of(store)[1:]
-            if run.started_at.timestamp() < missed + every] == [caught_up.id]
+            if run.started_at.timestamp() < next_fire] == [caught_up.id]
     assert stored_urls(store) == [article_url(n) for n in range(1, 6)]
 
 

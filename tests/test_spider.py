@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from conftest import run_tnmt
+from crawler.export import article_record
 from crawler.mirror import MirrorServer
+from crawler.storage import Store
 
 HOST = "snnmt.thu.gov.vn"
 PARAGRAPH = ("Sở Nông nghiệp và Môi trường tỉnh đã tổ chức kiểm tra công tác bảo vệ môi trường "
@@ -61,9 +62,10 @@ class Site:
             self.result = run_tnmt("crawl", "snnmt_thu", "--sources", str(self.sources),
                                    "--db", self.db, "--mirror", server.address, *options)
         self.requests = server.request_log  # (path, status) of every request of the crawl
-        listed = run_tnmt("articles", "list", "--db", self.db, "--format", "json",
-                          "--limit", "0", check=True)
-        return json.loads(listed.stdout)
+        # What `tnmt articles list --format json` prints (tests/test_cli.py runs that
+        # command), read here without a second child process per crawl.
+        with Store(self.db) as store:
+            return [article_record(row) for row in store.articles()]
 
 
 @pytest.fixture
