@@ -375,7 +375,7 @@ def dedupe_query_plans(db_url: str) -> list[QueryPlan]:
             "known_articles": lambda s: s.known_articles(urls),
             "KnownArticles.read": lambda s: read_batch(s, KnownArticles.read, batch),
             "StoryIndex.read": lambda s: read_batch(s, StoryIndex.read, batch),
-            "validators": lambda s: s.validators(urls[0]),
+            "validators": lambda s: s.validators(urls),
         }
         return [plan for name, call in lookups.items() for plan in explain(store, name, call)]
 

@@ -12,7 +12,7 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from crawler.incremental import CONDITIONAL, CrawlMode
+from crawler.incremental import CONDITIONAL, VALIDATORS, CrawlMode
 from crawler.mirror.middleware import ORIGINAL_URL
 from crawler.runs import run_counts
 from crawler.storage import Store, shared_store
@@ -37,13 +37,16 @@ class ConditionalGetMiddleware:
         if not self.send_validators or not request.meta.get(CONDITIONAL) or ASKED in request.meta:
             return
         request.meta[ASKED] = True
-        stored = self.store.validators(request.meta.get(ORIGINAL_URL, request.url))
+        url = request.meta.get(ORIGINAL_URL, request.url)
+        stored = request.meta[VALIDATORS] if VALIDATORS in request.meta \
+            else self.store.validators([url]).get(url)
         if stored is None:
             return
-        if stored.etag:
-            request.headers["If-None-Match"] = stored.etag
-        if stored.last_modified:
-            request.headers["If-Modified-Since"] = stored.last_modified
+        etag, last_modified = stored
+        if etag:
+            request.headers["If-None-Match"] = etag
+        if last_modified:
+            request.headers["If-Modified-Since"] = last_modified
         request.meta["handle_httpstatus_list"] = [*request.meta.get("handle_httpstatus_list", ()),
                                                   304]
 

@@ -17,6 +17,9 @@ from scrapy.settings import BaseSettings
 # Request meta keys the spider sets and the conditional-GET middleware reads.
 CONDITIONAL = "tnmt_conditional"  # "listing" (feeds, sitemaps, listing pages) or "article"
 REVISIT = "tnmt_revisit"  # the stored article's id when the request looks for an edit
+# The URL's stored (ETag, Last-Modified), or None for none, when the spider looked them up
+# with the rest of a listing's links (one query, not one per request).
+VALIDATORS = "tnmt_validators"
 
 
 @dataclass(frozen=True)

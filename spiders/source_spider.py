@@ -21,7 +21,7 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from crawler.dates import parse_date, parse_machine_date
-from crawler.incremental import CONDITIONAL, REVISIT, CrawlMode
+from crawler.incremental import CONDITIONAL, REVISIT, VALIDATORS, CrawlMode
 from crawler.items import PageItem
 from crawler.registry import Source
 from crawler.storage import Store, now_utc, shared_store
@@ -218,6 +218,20 @@ class SourceSpider(Spider):
 
     def _article_requests(self, links: list[tuple[str, str]], known: dict[str, int],
                           date_hint: datetime | None = None) -> Iterator[Request]:
+        wanted = list(self._wanted_links(links, known, date_hint))
+        # Validators of the links (a page left out before may answer 304), in one query.
+        validators = self.store.validators(canonical for _url, canonical, _id in wanted) \
+            if self.mode.incremental else {}
+        for url, canonical, stored_id in wanted:
+            seen = (url,) if url != canonical else ()
+            yield Request(canonical, callback=self.parse_article, errback=self.on_error,
+                          meta={"date_hint": date_hint, "seen_urls": seen,
+                                CONDITIONAL: "article", REVISIT: stored_id,
+                                VALIDATORS: validators.get(canonical)})
+
+    def _wanted_links(self, links: list[tuple[str, str]], known: dict[str, int],
+                      date_hint: datetime | None) -> Iterator[tuple[str, str, int | None]]:
+        """Yield (url, canonical url, stored id) of the links to fetch, counting the others."""
         mode = self.mode
         for url, canonical in links:
             if canonical in self.requested:
@@ -235,10 +249,7 @@ class SourceSpider(Spider):
             self.requested.add(canonical)
             if stored_id is None:
                 self.requested_new.add(canonical)
-            seen = (url,) if url != canonical else ()
-            yield Request(canonical, callback=self.parse_article, errback=self.on_error,
-                          meta={"date_hint": date_hint, "seen_urls": seen,
-                                CONDITIONAL: "article", REVISIT: stored_id})
+            yield url, canonical, stored_id
 
     # --- articles -----------------------------------------------------------------------
 

@@ -249,7 +249,8 @@ def test_writers_recording_the_same_sources_validators_and_checks_at_once_all_su
         at_once([partial(store.mark_checked, 1) for store in (first, second)])
     with first.reading() as session:
         assert session.scalar(select(func.count(SourceRecord.id))) == len(sources)
-    assert first.validators("https://monre.gov.vn/list/7").etag == '"e7"'
+    listing = "https://monre.gov.vn/list/7"
+    assert first.validators([listing])[listing][0] == '"e7"'
     assert first.due_for_revisit("monre", now=datetime.now(UTC), max_age=timedelta(days=3650),
                                  interval=timedelta(hours=1), limit=5) == []
     second.close()
