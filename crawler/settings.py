@@ -54,7 +54,7 @@ CONCURRENT_ITEMS = 8
 # Bytes of responses a source's crawler holds in its pipelines before it stops taking more
 # (Scrapy's default is 5 MB): a waiting page costs about three times its size in memory
 # (body, decoded text, the copy sent to an extraction worker), and each source has its own.
-SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 500_000
 
 DOWNLOADER_MIDDLEWARES = {
     # Scrapy's retry, waiting as long as a Retry-After header asks (crawler/retry_after.py).
