@@ -11,17 +11,19 @@ child process of its own (its CPU, including its children, and memory are its ow
               ceiling on this machine
   sequential  one process looping over the article files doing exactly the workers' work
               (crawler.offload.process_page): the per-core cost of a page
+  parallel    one such loop per core at once, each over its share of the pages: what the
+              cores of this machine really extract together
   naive       trafilatura's own fetch_url + extract over the served article URLs
   recrawl     the full crawl again on its database, mirror unchanged
 
 then prints the ratios: "extraction bound" = full pages/s ÷ (cores × sequential pages/s),
-"naive peer" = full ÷ naive, and full ÷ inline. `--scale 1000,5000,20000` runs the full
-crawl at each size (fresh mirror and database each), then EXPLAIN QUERY PLAN of the dedupe
-lookups on the largest database.
+"naive peer" = full ÷ naive, full ÷ parallel extraction, and full ÷ inline.
+`--scale 1000,5000,20000` runs the full crawl at each size (fresh mirror and database
+each), then EXPLAIN QUERY PLAN of the dedupe lookups on the largest database.
 
 Usage:
   python bench/throughput.py [--pages 5000] [--sources 10] [--seed 1]
-      [--modes full,inline,fetch-only,sequential,naive,recrawl] [--scale 1000,5000,20000]
+      [--modes full,inline,fetch-only,sequential,parallel,naive,recrawl] [--scale 1000,5000,20000]
       [--json FILE] [--workdir DIR] [--set NAME=VALUE]...
 """
 
@@ -67,7 +69,7 @@ from crawler.storage import KnownArticles, NewArticle, Store, StoryIndex  # noqa
 from crawler.stories import fingerprint, story_text  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-MODES = ("full", "inline", "fetch-only", "sequential", "naive", "recrawl")
+MODES = ("full", "inline", "fetch-only", "sequential", "parallel", "naive", "recrawl")
 SAMPLE_SECONDS = 0.2
 console = Console(stderr=True)  # progress
 out = Console()  # the tables
@@ -326,6 +328,34 @@ def measure_loop(mode: str, mirror: SyntheticMirror, server: Mirror, workdir: Pa
                     "peak_pss_tree_mb": sample.peak_pss_tree_mb})
 
 
+def measure_parallel(mirror: SyntheticMirror, server: Mirror, workdir: Path) -> Figures:
+    """Run one sequential extraction loop per core at once, each over its share of the pages:
+    what the cores of this machine really extract together (two loops on two virtual cores
+    need not be twice one loop)."""
+    cores = os.cpu_count() or 1
+    children = []
+    for share in range(cores):
+        listing = workdir / f"parallel-{share}.tsv"
+        listing.write_text("".join(f"{url}\t{path}\n"
+                                   for url, path in mirror.articles[share::cores]), "utf-8")
+        result = workdir / f"parallel-{share}.json"
+        command = [sys.executable, "-m", "bench.throughput_loops", "sequential", str(listing),
+                   server.address, str(mirror.registry_dir), str(result)]
+        children.append((subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.PIPE), result))
+    for child, _result in children:
+        _, errors = child.communicate()
+        if child.returncode != 0:
+            raise RuntimeError(f"parallel loop failed ({child.returncode}):\n"
+                               f"{errors.decode(errors='replace')[-3000:]}")
+    found = [json.loads(result.read_text("utf-8")) for _child, result in children]
+    # The loops run side by side: their rate together is the pages over the slowest loop.
+    return Figures("parallel", sum(loop["pages"] for loop in found),
+                   sum(loop["articles"] for loop in found),
+                   max(loop["seconds"] for loop in found), sum(loop["cpu"] for loop in found),
+                   0.0, 0.0, {"loops": found})
+
+
 # --- query plans of the dedupe lookups ---------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -424,6 +454,8 @@ def run_mode(mode: str, mirror: SyntheticMirror, server: Mirror, workdir: Path,
     full_db = f"sqlite:///{workdir / 'full.db'}"
     if mode in ("sequential", "naive"):
         return measure_loop(mode, mirror, server, workdir)
+    if mode == "parallel":
+        return measure_parallel(mirror, server, workdir)
     if mode == "recrawl":
         if not (workdir / "full.db").exists():
             raise SystemExit("recrawl needs the full mode first (same run)")
@@ -446,6 +478,8 @@ def ratios(results: list[Figures]) -> dict[str, float]:
     cores = os.cpu_count() or 1
     if "sequential" in by_mode and by_mode["sequential"].pages_per_s:
         found["extraction bound"] = full.pages_per_s / (cores * by_mode["sequential"].pages_per_s)
+    if "parallel" in by_mode and by_mode["parallel"].pages_per_s:
+        found["full / parallel extraction"] = full.pages_per_s / by_mode["parallel"].pages_per_s
     if "naive" in by_mode and by_mode["naive"].pages_per_s:
         found["naive peer"] = full.pages_per_s / by_mode["naive"].pages_per_s
     if "inline" in by_mode and by_mode["inline"].pages_per_s:

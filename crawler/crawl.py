@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -70,6 +71,10 @@ def run_crawl(sources: list[Source], store: Store, *, mirror_address: str = "",
                       max_articles=crawl_settings.getint("TNMT_MAX_ARTICLES_PER_SOURCE"),
                       max_listing_pages=crawl_settings.getint("TNMT_MAX_LISTING_PAGES"))
         crawlers.append((source, crawler))
+    # What exists now (modules, settings, the crawlers) lives as long as the process: out of
+    # the garbage collector's sight, a collection no longer walks it (pages make garbage fast).
+    gc.collect()
+    gc.freeze()
     with _progress(crawlers, console or Console(stderr=True)):
         process.start()
     shutdown_pools()

@@ -106,18 +106,23 @@ class ExtractionPool:
             self._slots = asyncio.Semaphore(self.max_pending)
         async with self._slots:
             self.in_flight += 1
+            executor = self._pool()
             try:
-                return await self._submit(work)
+                return await self._submit(executor, work)
             except BrokenProcessPool:
                 # A worker died (killed, out of memory): start new ones and try once more.
-                logger.warning("extraction worker died; restarting the pool")
-                self.shutdown()
-                return await self._submit(work)
+                # Every page in the broken pool lands here; the first replaces the pool.
+                if self._executor is executor:
+                    logger.warning("an extraction worker died; starting new ones")
+                    self._executor = None
+                    executor.shutdown(wait=False, cancel_futures=True)
+                return await self._submit(self._pool(), work)
             finally:
                 self.in_flight -= 1
 
-    async def _submit(self, work: PageWork) -> PageResult:
-        return await asyncio.wrap_future(self._pool().submit(process_page, work))
+    @staticmethod
+    async def _submit(executor: ProcessPoolExecutor, work: PageWork) -> PageResult:
+        return await asyncio.wrap_future(executor.submit(process_page, work))
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:

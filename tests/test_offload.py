@@ -86,6 +86,21 @@ def test_a_killed_worker_is_replaced_and_the_page_still_extracted(pool: Extracti
     assert result == process_page(work(GOLD_PAGES[1]))
 
 
+def test_pages_in_work_when_a_worker_dies_are_extracted_by_new_workers(
+        pool: ExtractionPool) -> None:
+    works = [work(path) for path in GOLD_PAGES[:8]]
+
+    async def kill_midway() -> list[PageResult]:
+        tasks = [asyncio.ensure_future(pool.run(item)) for item in works]
+        while pool.in_flight < pool.max_pending:
+            await asyncio.sleep(0.001)
+        for worker in multiprocessing.active_children():
+            os.kill(worker.pid, signal.SIGKILL)
+        return list(await asyncio.gather(*tasks))
+
+    assert asyncio.run(kill_midway()) == [process_page(item) for item in works]
+
+
 def test_a_page_that_breaks_extraction_is_an_error_not_a_crash() -> None:
     broken = PageWork(None, "https://example.vn/x.html", None, NOW, SHAPE)  # type: ignore[arg-type]
     result = process_page(broken)

@@ -42,6 +42,7 @@ def test_every_mode_gives_sane_figures(run: tuple[dict[str, Any], Path]) -> None
         assert modes[mode]["peak_tree_mb"] >= modes[mode]["peak_main_mb"]
     assert modes["fetch-only"]["pages"] == PAGES and modes["fetch-only"]["articles"] == 0
     assert modes["sequential"]["articles"] == PAGES
+    assert modes["parallel"]["pages"] == PAGES and modes["parallel"]["articles"] == PAGES
     assert modes["naive"]["pages"] == PAGES
     assert modes["recrawl"]["pages"] == 0, "an unchanged mirror: no article fetched again"
     assert modes["recrawl"]["articles"] == 0
