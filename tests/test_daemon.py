@@ -155,8 +155,11 @@ def test_scheduled_runs_record_a_failure_its_recovery_and_each_new_article_once(
     first_failure = next(i for i, run in enumerate(runs) if run.status == "failed")
     assert runs[first_failure].messages.startswith(f"HTTP 500 at https://{HOST}/tin-tuc/")
     assert any(run.status == "ok" and run.new == 2 for run in runs[first_failure:])
-    assert {run.status for run in runs} <= {"failed", "ok"}
     every_run = sorted(store.runs(limit=1000), key=lambda run: run.started_at)
+    # Crawls follow each other every second: the one running when the test stops the daemon
+    # (grace 1 s) may be cut short, and recorded as such.
+    assert {run.status for run in every_run[:-1]} <= {"failed", "ok"}
+    assert every_run[-1].status in {"failed", "ok", "interrupted"}
     for earlier, later in pairwise(every_run):
         assert earlier.finished_at is not None and earlier.finished_at <= later.started_at, (
             "TNMT_DAEMON_MAX_CRAWLS=1: no two crawls at once")
