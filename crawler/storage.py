@@ -463,7 +463,13 @@ class Store:
     def mark_seen(self, article_id: int, aliases: Iterable[str] = ()) -> None:
         """Note that the article was seen again, and under which other URLs."""
         with self.transaction() as session:
-            _mark_seen(session, article_id, aliases, now_utc())
+            own_url = session.scalar(select(ArticleRecord.url)
+                                     .where(ArticleRecord.id == article_id))
+            if own_url is None:
+                return
+            rows = BatchRows(now_utc())
+            rows.seen(article_id, set(aliases) - {own_url})
+            rows.insert(session)
 
     # --- articles ---------------------------------------------------------------------
 
@@ -722,7 +728,9 @@ def _write_new(session: Session, new: NewArticle, known: KnownArticles, stories:
         article_id = session.scalar(_insert_article_statement(session),
                                     article_row(new, rows.now))
         if article_id is None:  # another writer stored it a moment ago: its row is visible
-            duplicate_of = _equal_article(session, new.article.url, new.content_hash)
+            equal = _equal_article(session, new.article.url, new.content_hash)
+            if equal is not None:
+                duplicate_of, known.own_url[duplicate_of] = equal
     else:
         article_id = None
     if article_id is None:
@@ -862,30 +870,12 @@ class BatchRows:
         add_story_members(session, self.stories)
 
 
-def _equal_article(session: Session, url: str, content_hash: str) -> int | None:
-    """Return the id of the stored article with this URL, else with this content."""
-    return session.scalar(select(ArticleRecord.id).where(or_(
+def _equal_article(session: Session, url: str, content_hash: str) -> tuple[int, str] | None:
+    """Return (id, own URL) of the stored article with this URL, else with this content."""
+    found = session.execute(select(ArticleRecord.id, ArticleRecord.url).where(or_(
         ArticleRecord.url == url, ArticleRecord.content_hash == content_hash))
-        .order_by((ArticleRecord.url == url).desc()).limit(1))
-
-
-def _add_aliases(session: Session, article_id: int, urls: Iterable[str], now: datetime) -> None:
-    """Add the URLs as the article's aliases; one already known (here or by another writer
-    at the same moment) is left as it is."""
-    # Sorted: two writers take the index's locks in one order, so neither waits on the other.
-    rows = [{"url": url, "article_id": article_id, "first_seen_at": now}
-            for url in sorted(set(urls))]
-    if rows:
-        session.execute(dialect_insert(session, UrlAlias).values(rows).on_conflict_do_nothing())
-
-
-def _mark_seen(session: Session, article_id: int | None, aliases: Iterable[str],
-               now: datetime) -> None:
-    record = session.get(ArticleRecord, article_id) if article_id is not None else None
-    if record is None:
-        return
-    record.last_seen_at = now
-    _add_aliases(session, record.id, set(aliases) - {record.url}, now)
+        .order_by((ArticleRecord.url == url).desc()).limit(1)).first()
+    return (found[0], found[1]) if found is not None else None
 
 
 def _bump_check(session: Session, article_id: int, when: datetime) -> None:
