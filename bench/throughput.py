@@ -36,6 +36,7 @@ import os
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -85,7 +86,8 @@ def article_path(path: str) -> bool:
 
 
 def _serve(sites_dir: Path, conn: Connection) -> None:
-    """The mirror process: serve until told to stop; answer "stats" with request counts."""
+    """The mirror process: serve until told to stop; answer "stats" with request counts and
+    the CPU seconds the process has used (it shares the cores with what is measured)."""
     with MirrorServer(sites_dir) as server:
         conn.send(server.address)
         while True:
@@ -93,9 +95,8 @@ def _serve(sites_dir: Path, conn: Connection) -> None:
             if command == "stop":
                 return
             log = list(server.request_log)
-            conn.send(dict(Counter(
-                f"{'article' if article_path(path) else 'other'} {status}"
-                for path, status in log)))
+            conn.send((dict(Counter(f"{'article' if article_path(path) else 'other'} {status}"
+                                    for path, status in log)), time.process_time()))
 
 
 class Mirror:
@@ -105,9 +106,11 @@ class Mirror:
         self.conn = conn
         self.address = address
 
-    def stats(self) -> Counter[str]:
+    def stats(self) -> tuple[Counter[str], float]:
+        """Requests served so far by kind and status, and the CPU seconds used serving them."""
         self.conn.send("stats")
-        return Counter(self.conn.recv())
+        counts, cpu = self.conn.recv()
+        return Counter(counts), cpu
 
 
 @contextmanager
@@ -290,16 +293,18 @@ def measure_crawl(mode: str, mirror: SyntheticMirror, server: Mirror, db_url: st
                   overrides: dict[str, str]) -> Figures:
     """Run one crawl mode; pages are the article pages the mirror served it."""
     stored_before = stored_articles(db_url)
-    before = server.stats()
+    before, cpu_before = server.stats()
     sample = run_measured(crawl_command(mirror, server.address, db_url, overrides))
-    served = server.stats() - before
+    after, cpu_after = server.stats()
+    served = after - before
     if sample.returncode != 0:
         raise RuntimeError(f"{mode} crawl failed ({sample.returncode}):\n{sample.output[-3000:]}")
     stored = stored_articles(db_url)
     return Figures(mode, served["article 200"], stored - stored_before, sample.wall,
                    sample.cpu, sample.peak_main_mb, sample.peak_tree_mb,
                    {"requests": dict(served), "articles_in_db": stored,
-                    "peak_pss_tree_mb": sample.peak_pss_tree_mb, "cpu_main": sample.cpu_main})
+                    "peak_pss_tree_mb": sample.peak_pss_tree_mb, "cpu_main": sample.cpu_main,
+                    "cpu_mirror": cpu_after - cpu_before})
 
 
 def stored_articles(db_url: str) -> int:
@@ -316,8 +321,10 @@ def measure_loop(mode: str, mirror: SyntheticMirror, server: Mirror, workdir: Pa
     listing = workdir / "articles.tsv"
     listing.write_text("".join(f"{url}\t{path}\n" for url, path in mirror.articles), "utf-8")
     result = workdir / f"{mode}.json"
+    _, cpu_before = server.stats()
     sample = run_measured([sys.executable, "-m", "bench.throughput_loops", mode, str(listing),
                            server.address, str(mirror.registry_dir), str(result)])
+    _, cpu_after = server.stats()
     if sample.returncode != 0:
         raise RuntimeError(f"{mode} loop failed ({sample.returncode}):\n{sample.output[-3000:]}")
     found = json.loads(result.read_text("utf-8"))
@@ -325,7 +332,8 @@ def measure_loop(mode: str, mirror: SyntheticMirror, server: Mirror, workdir: Pa
     return Figures(mode, found["pages"], found["articles"], found["seconds"], found["cpu"],
                    sample.peak_main_mb, sample.peak_tree_mb,
                    {"process_wall": sample.wall, "process_cpu": sample.cpu,
-                    "peak_pss_tree_mb": sample.peak_pss_tree_mb})
+                    "peak_pss_tree_mb": sample.peak_pss_tree_mb,
+                    "cpu_mirror": cpu_after - cpu_before})
 
 
 def measure_parallel(mirror: SyntheticMirror, server: Mirror, workdir: Path) -> Figures:
@@ -439,14 +447,31 @@ def build_mirror(workdir: Path, pages: int, sources: int, seed: int) -> Syntheti
 
 
 def run_modes(mirror: SyntheticMirror, workdir: Path, modes: list[str],
-              extra: dict[str, str]) -> list[Figures]:
+              extra: dict[str, str], rounds: int = 1) -> list[list[Figures]]:
+    """Run every mode once per round, the modes of a round one after the other: the
+    machine's speed drifts over minutes, and each round's ratios are of neighbours."""
     overrides = crawl_overrides(mirror, extra)
-    results: list[Figures] = []
+    done: list[list[Figures]] = []
     with serve(mirror.sites_dir) as server:
-        for mode in modes:
-            console.print(f"[bold]{mode}[/] ({mirror.pages} pages) …")
-            results.append(run_mode(mode, mirror, server, workdir, overrides))
-    return results
+        for number in range(1, rounds + 1):
+            results = []
+            for mode in modes:
+                console.print(f"[bold]{mode}[/] ({mirror.pages} pages, round {number}/{rounds}) …")
+                results.append(run_mode(mode, mirror, server, workdir, overrides))
+            done.append(results)
+    return done
+
+
+def median_round(rounds: list[list[Figures]]) -> list[Figures]:
+    """Each mode's figures from its median round by pages/s."""
+    return [sorted(runs, key=lambda figures: figures.pages_per_s)[len(runs) // 2]
+            for runs in zip(*rounds, strict=True)]
+
+
+def median_ratios(by_round: list[dict[str, float]]) -> dict[str, float]:
+    """Each ratio's median over the rounds (a ratio of one round's neighbouring runs)."""
+    return {name: statistics.median(found[name] for found in by_round)
+            for name in by_round[0]}
 
 
 def run_mode(mode: str, mirror: SyntheticMirror, server: Mirror, workdir: Path,
@@ -494,24 +519,39 @@ def ratios(results: list[Figures]) -> dict[str, float]:
 def modes_table(results: list[Figures], title: str) -> Table:
     table = Table(title=title)
     for column in ("mode", "pages", "articles", "wall s", "pages/s", "articles/s",
-                   "CPU ms/page", "CPU ms/article", "RSS main MB", "RSS tree MB",
-                   "PSS tree MB"):
+                   "CPU ms/page", "CPU ms/article", "main CPU ms/page", "mirror CPU ms/page",
+                   "RSS main MB", "RSS tree MB", "PSS tree MB"):
         table.add_column(column, justify="left" if column == "mode" else "right")
     for f in results:
         table.add_row(f.mode, str(f.pages), str(f.articles), f"{f.wall:.1f}",
                       f"{f.pages_per_s:.1f}", f"{f.articles_per_s:.1f}",
                       f"{f.cpu_ms_per_page:.1f}", f"{f.cpu_ms_per_article:.1f}",
+                      per_page(f, "cpu_main"), per_page(f, "cpu_mirror"),
                       f"{f.peak_main_mb:.0f}", f"{f.peak_tree_mb:.0f}",
                       f"{f.extra.get('peak_pss_tree_mb', 0):.0f}")
     return table
 
 
-def ratios_table(found: dict[str, float]) -> Table:
+def per_page(figures: Figures, cpu_key: str) -> str:
+    """CPU milliseconds a page of one part of the work (the crawl process alone, the mirror)."""
+    seconds = figures.extra.get(cpu_key)
+    if seconds is None or not figures.pages:
+        return ""
+    return f"{1000 * seconds / figures.pages:.1f}"
+
+
+def ratios_table(found: dict[str, float], by_round: list[dict[str, float]]) -> Table:
     table = Table(title=f"Ratios ({os.cpu_count()} cores)")
     table.add_column("ratio")
-    table.add_column("value", justify="right")
+    table.add_column("median" if len(by_round) > 1 else "value", justify="right")
+    if len(by_round) > 1:
+        for number in range(1, len(by_round) + 1):
+            table.add_column(f"round {number}", justify="right")
     for name, value in found.items():
-        table.add_row(name, f"{value:.1f} %" if name.endswith("%") else f"{value:.2f}")
+        values = [value, *(round_found[name] for round_found in by_round)] \
+            if len(by_round) > 1 else [value]
+        table.add_row(name, *(f"{v:.1f} %" if name.endswith("%") else f"{v:.2f}"
+                              for v in values))
     return table
 
 
@@ -532,7 +572,7 @@ def run_scale(sizes: list[int], args: argparse.Namespace, workdir: Path,
         folder = workdir / f"scale-{size}"
         shutil.rmtree(folder, ignore_errors=True)
         mirror = build_mirror(folder, size, args.sources, args.seed)
-        figures = run_modes(mirror, folder, ["full"], extra)[0]
+        figures = run_modes(mirror, folder, ["full"], extra)[0][0]
         figures.mode = f"full @ {size}"
         results.append(figures)
         if args.workdir is None:  # 20,000 pages are 2.5 GB: only the database is needed now
@@ -548,6 +588,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--modes", default=",".join(MODES),
                         help=f"comma-separated, of {','.join(MODES)} ('' for none)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run the modes this many times in turn; report medians")
     parser.add_argument("--scale", default="", help="page counts for the scaling table")
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     parser.add_argument("--workdir", type=Path, help="keep the mirror and databases here")
@@ -573,11 +615,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             report["mirror_mb"] = mirror.bytes / 2 ** 20
             console.print(f"mirror: {mirror.pages} pages, {len(mirror.sources)} sources, "
                           f"{mirror.bytes / mirror.pages / 1024:.0f} KB a page on average")
-            results = run_modes(mirror, workdir / "main", modes, extra)
+            rounds = run_modes(mirror, workdir / "main", modes, extra, args.rounds)
+            results = median_round(rounds)
+            by_round = [ratios(round_results) for round_results in rounds]
             report["modes"] = [figures.as_dict() for figures in results]
-            report["ratios"] = ratios(results)
-            out.print(modes_table(results, f"Throughput: {mirror.pages} pages"))
-            out.print(ratios_table(report["ratios"]))
+            report["ratios"] = median_ratios(by_round)
+            report["rounds"] = [{"modes": [figures.as_dict() for figures in round_results],
+                                 "ratios": found}
+                                for round_results, found in zip(rounds, by_round, strict=True)]
+            for number, round_results in enumerate(rounds, 1):
+                out.print(modes_table(round_results, f"Throughput: {mirror.pages} pages, "
+                                                     f"round {number} of {len(rounds)}"))
+            out.print(ratios_table(report["ratios"], by_round))
         if args.scale:
             sizes = sorted(int(size) for size in args.scale.split(","))
             scaled, plans = run_scale(sizes, args, workdir, extra)

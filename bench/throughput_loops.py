@@ -54,7 +54,7 @@ def naive_loop(articles: list[tuple[str, Path]], address: str) -> dict[str, Any]
     from trafilatura import extract, fetch_url
     from trafilatura.settings import use_config
 
-    from crawler.mirror.middleware import mirror_url
+    from crawler.mirror.handler import mirror_url
 
     config = use_config()  # a fresh copy of trafilatura.settings.DEFAULT_CONFIG
     # Its SSRF protection refuses loopback addresses, and the mirror is on 127.0.0.1: off,

@@ -13,11 +13,8 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from crawler.incremental import CONDITIONAL, VALIDATORS, CrawlMode
-from crawler.mirror.middleware import ORIGINAL_URL
 from crawler.runs import run_counts
 from crawler.storage import Store, shared_store
-
-ASKED = "tnmt_validators_asked"  # the request passes twice (before and after the mirror)
 
 
 class ConditionalGetMiddleware:
@@ -34,10 +31,9 @@ class ConditionalGetMiddleware:
         return cls(crawler, shared_store(crawler.settings["TNMT_DB_URL"]), mode.incremental)
 
     def process_request(self, request: Request) -> None:
-        if not self.send_validators or not request.meta.get(CONDITIONAL) or ASKED in request.meta:
+        if not self.send_validators or not request.meta.get(CONDITIONAL):
             return
-        request.meta[ASKED] = True
-        url = request.meta.get(ORIGINAL_URL, request.url)
+        url = request.url
         stored = request.meta[VALIDATORS] if VALIDATORS in request.meta \
             else self.store.validators([url]).get(url)
         if stored is None:
@@ -61,7 +57,7 @@ class ConditionalGetMiddleware:
             etag = header_text(response, "ETag")
             modified = header_text(response, "Last-Modified")
             if etag or modified:
-                self.found[kind][request.meta.get(ORIGINAL_URL, request.url)] = (etag, modified)
+                self.found[kind][request.url] = (etag, modified)
         return response
 
     def save(self, spider: Spider, reason: str) -> None:

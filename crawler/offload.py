@@ -32,6 +32,8 @@ from crawler.stories import Fingerprint, fingerprint, story_text
 
 logger = logging.getLogger(__name__)
 
+WORKER_GC_THRESHOLDS = (700, 10, 10)  # Python's defaults
+
 
 @dataclass(frozen=True)
 class StoryShape:
@@ -163,6 +165,9 @@ def _worker_init(parent_pid: int) -> None:
     # The crawl's objects, inherited at fork, are out of this process's garbage collections:
     # a collection writes to every object it scans, copying the pages shared with the crawl.
     gc.freeze()
+    # Python's own thresholds, not the crawl's rarer collections (crawler/crawl.py): a page's
+    # garbage cycles hold its lxml tree, megabytes that would pile up between collections.
+    gc.set_threshold(*WORKER_GC_THRESHOLDS)
 
 
 _pools: dict[int, ExtractionPool] = {}

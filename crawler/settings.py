@@ -60,9 +60,6 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's retry, waiting as long as a Retry-After header asks (crawler/retry_after.py).
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.retry_after.RetryAfterMiddleware": 550,
-    # After RobotsTxtMiddleware (100): robots.txt is checked for the real host first.
-    "crawler.mirror.middleware.MirrorMiddleware": 950,
-    # Before the mirror: validators are kept under the real URL (crawler/conditional.py).
     "crawler.conditional.ConditionalGetMiddleware": 900,
 }
 
@@ -79,6 +76,10 @@ ITEM_PIPELINES = {
 # Where the spider looks for article links, and how far it goes.
 TNMT_MAX_LISTING_PAGES = 5  # upper bound on any source's discovery.max_pages
 TNMT_MAX_ARTICLES_PER_SOURCE = 500
+# Article requests a source's crawler keeps in Scrapy's scheduler; the other links found
+# wait as plain tuples and become requests as it drains, so a crawl's memory does not grow
+# with its sitemaps (spiders/source_spider.py). 0: every request at once.
+TNMT_ARTICLE_REQUESTS_QUEUED = 64
 
 # Throughput (BENCHMARKS.md "Throughput"). Pages are extracted in this many worker processes
 # (crawler/offload.py); empty: one per core; 0: inline, in the reactor thread, which then

@@ -9,13 +9,15 @@ Extraction, dedupe and storage happen in the pipelines. What it re-uses of earli
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple, Self
 
-from scrapy import Request, Spider
-from scrapy.exceptions import ResponseDataLossError
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider, ResponseDataLossError
 from scrapy.http import Response, TextResponse
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
@@ -50,8 +52,24 @@ def failure_reason(failure: Failure) -> str:
     return failure.getErrorMessage() or type(failure.value).__name__
 
 
+class ArticleLink(NamedTuple):
+    """An article to fetch, waiting for room in Scrapy's scheduler (a few hundred bytes,
+    where a Request costs a few KB)."""
+
+    url: str  # canonical
+    seen_urls: tuple[str, ...]
+    stored_id: int | None
+    date_hint: datetime | None
+    validators: tuple[str, str] | None
+
+
 class SourceSpider(Spider):
-    """Crawls one source of the registry."""
+    """Crawls one source of the registry.
+
+    Article links wait in `backlog` and become requests as Scrapy's scheduler drains, at most
+    TNMT_ARTICLE_REQUESTS_QUEUED at a time: a sitemap of thousands of links would otherwise
+    hold thousands of requests in memory (and in every garbage collection) all crawl long.
+    """
 
     name = "source"
 
@@ -65,6 +83,14 @@ class SourceSpider(Spider):
         self.requested: set[str] = set()
         self.requested_new: set[str] = set()  # of those, the ones not stored before the run
         self.error_messages: list[str] = []
+        self.backlog: deque[ArticleLink] = deque()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.feed_scheduler, signal=signals.request_left_downloader)
+        crawler.signals.connect(spider.drain_backlog, signal=signals.spider_idle)
+        return spider
 
     @cached_property
     def mode(self) -> CrawlMode:
@@ -222,12 +248,42 @@ class SourceSpider(Spider):
         # Validators of the links (a page left out before may answer 304), in one query.
         validators = self.store.validators(canonical for _url, canonical, _id in wanted) \
             if self.mode.incremental else {}
-        for url, canonical, stored_id in wanted:
-            seen = (url,) if url != canonical else ()
-            yield Request(canonical, callback=self.parse_article, errback=self.on_error,
-                          meta={"date_hint": date_hint, "seen_urls": seen,
-                                CONDITIONAL: "article", REVISIT: stored_id,
-                                VALIDATORS: validators.get(canonical)})
+        self.backlog.extend(
+            ArticleLink(canonical, (url,) if url != canonical else (), stored_id, date_hint,
+                        validators.get(canonical))
+            for url, canonical, stored_id in wanted)
+        yield from self.next_articles()
+
+    @cached_property
+    def queued_articles_limit(self) -> int | None:
+        """Article requests kept in the scheduler at most (None: all at once)."""
+        return self.settings.getint("TNMT_ARTICLE_REQUESTS_QUEUED") or None
+
+    def next_articles(self) -> Iterator[Request]:
+        """Requests for the backlog's next articles, as many as the scheduler has room for."""
+        limit = self.queued_articles_limit
+        scheduler = self.crawler.engine.scheduler if self.crawler.engine else None
+        room = len(self.backlog) if limit is None or scheduler is None \
+            else limit - len(scheduler)  # type: ignore[arg-type]
+        while self.backlog and room > 0:
+            room -= 1
+            link = self.backlog.popleft()
+            yield Request(link.url, callback=self.parse_article, errback=self.on_error,
+                          meta={"date_hint": link.date_hint, "seen_urls": link.seen_urls,
+                                CONDITIONAL: "article", REVISIT: link.stored_id,
+                                VALIDATORS: link.validators})
+
+    def feed_scheduler(self) -> None:
+        """Top the scheduler up from the backlog (after each download)."""
+        if self.backlog:
+            for request in self.next_articles():
+                self.crawler.engine.crawl(request)  # type: ignore[union-attr]
+
+    def drain_backlog(self) -> None:
+        """Nothing left to do but the backlog: schedule its next articles, stay open."""
+        if self.backlog:
+            self.feed_scheduler()
+            raise DontCloseSpider("articles waiting in the backlog")
 
     def _wanted_links(self, links: list[tuple[str, str]], known: dict[str, int],
                       date_hint: datetime | None) -> Iterator[tuple[str, str, int | None]]:
@@ -262,11 +318,9 @@ class SourceSpider(Spider):
         if not isinstance(response, TextResponse):
             self._count("skipped/not_html")
             return
-        requested = response.request.meta.get("mirror_original_url") if response.request else None
         seen = set(response.meta.get("seen_urls", ()))
-        for url in (requested, response.url):
-            if url and canonical_url(url) != url:
-                seen.add(url)
+        if canonical_url(response.url) != response.url:
+            seen.add(response.url)
         yield PageItem(
             source_id=self.source.id,
             url=canonical_url(response.url),
@@ -292,7 +346,7 @@ class SourceSpider(Spider):
         """Count a failed request and keep its message for the run record."""
         request = getattr(failure, "request", None)
         response = getattr(failure.value, "response", None)
-        url = request.meta.get("mirror_original_url", request.url) if request else "?"
+        url = request.url if request else "?"
         reason = f"HTTP {response.status}" if response is not None else failure_reason(failure)
         self._note_error(f"{reason} at {url}")
 

@@ -9,6 +9,7 @@ the queue is empty, waiting for the next crawl, until the worker is stopped.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import cached_property
 from typing import Any
 
 from scrapy import Request, signals
@@ -32,6 +33,11 @@ class WorkerSpider(SourceSpider):
         nothing: tuple[Request, ...] = ()
         for request in nothing:
             yield request
+
+    @cached_property
+    def queued_articles_limit(self) -> int | None:
+        """None: every article request goes to the shared queue at once, for any worker."""
+        return None
 
     def stay_open(self) -> None:
         """An empty queue is a pause between crawls, not the end."""

@@ -14,7 +14,15 @@ import pytest
 from sqlalchemy import select
 
 from bench.synthetic_mirror import generate
-from bench.throughput import MODES, dedupe_query_plans, explain, main
+from bench.throughput import (
+    MODES,
+    Figures,
+    dedupe_query_plans,
+    explain,
+    main,
+    median_ratios,
+    median_round,
+)
 from crawler.extraction import extract_article
 from crawler.storage import ArticleRecord, Store
 from crawler.stories import fingerprint, similarity, story_text
@@ -85,3 +93,15 @@ def test_generated_pages_are_heavy_distinct_articles(tmp_path: Path) -> None:
     again = generate(tmp_path / "again", pages=8, sources=2, seed=3)
     assert [path.read_bytes() for _u, path in again.articles] == \
         [path.read_bytes() for _u, path in mirror.articles]
+
+
+def test_rounds_report_each_modes_median_run_and_the_median_ratios() -> None:
+    def run_of(mode: str, wall: float) -> Figures:
+        return Figures(mode, 100, 100, wall, wall, 1.0, 1.0)
+
+    rounds = [[run_of("full", 10.0), run_of("inline", 20.0)],
+              [run_of("full", 30.0), run_of("inline", 25.0)],
+              [run_of("full", 20.0), run_of("inline", 40.0)]]
+    assert [figures.wall for figures in median_round(rounds)] == [20.0, 25.0]
+    by_round = [{"full / inline": 2.0}, {"full / inline": 0.8}, {"full / inline": 1.5}]
+    assert median_ratios(by_round) == {"full / inline": 1.5}

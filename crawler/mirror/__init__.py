@@ -2,8 +2,9 @@
 
 Files live under sites/<host>/ laid out by URL path ("/a/" -> "a/index.html"); an optional
 sites/<host>/routes.toml maps exact "path?query" keys to a file, a redirect or a status.
-The crawler reaches it through MirrorMiddleware, which rewrites https://<host>/<path> to
-http://<address>/<host>/<path>, so the registry's real entries are what gets crawled.
+The crawler reaches it through its download handler (crawler/mirror/handler.py), which
+fetches https://<host>/<path> from http://<address>/<host>/<path>, so the registry's real
+entries are what gets crawled.
 """
 
 from __future__ import annotations
@@ -197,6 +198,9 @@ def gzip_bomb(megabytes: int) -> bytes:
 
 class _Handler(BaseHTTPRequestHandler):
     server_version = "tnmt-mirror"
+    # Keep-alive, like the real sites: a crawler reuses its connections instead of paying a
+    # new connection (and a new server thread) for every page. Every reply says its length.
+    protocol_version = "HTTP/1.1"
     sites_dir: Path = SITES_DIR
     request_log: list[tuple[str, int]]
     request_times: list[tuple[str, float]]
