@@ -16,6 +16,8 @@ from crawler.incremental import CONDITIONAL, VALIDATORS, CrawlMode
 from crawler.runs import run_counts
 from crawler.storage import Store, shared_store
 
+ARTICLE_VALIDATORS_BATCH = 500
+
 
 class ConditionalGetMiddleware:
     def __init__(self, crawler: Crawler, store: Store, send_validators: bool):
@@ -58,11 +60,20 @@ class ConditionalGetMiddleware:
             modified = header_text(response, "Last-Modified")
             if etag or modified:
                 self.found[kind][request.url] = (etag, modified)
+                if kind == "article" and len(self.found[kind]) >= ARTICLE_VALIDATORS_BATCH:
+                    self.save_articles()
         return response
+
+    def save_articles(self) -> None:
+        """Store the article validators seen so far. They are kept whatever the run's outcome,
+        so they go to the store as they come, in batches: a crawl's memory does not grow with
+        its pages (nor one statement with thousands of rows)."""
+        self.store.save_validators(self.found["article"])
+        self.found["article"] = {}
 
     def save(self, spider: Spider, reason: str) -> None:
         """Store the validators seen: article ones always, listing ones after a clean run."""
-        self.store.save_validators(self.found["article"])
+        self.save_articles()
         assert self.crawler.stats is not None
         limited = self.crawler.stats.get_value("tnmt/article_limit_reached", 0)
         if reason == "finished" and not run_counts(self.crawler).errors and not limited:

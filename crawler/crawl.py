@@ -47,19 +47,21 @@ def build_settings(db_url: str, mirror_address: str = "",
     scrapy_settings.setmodule(tnmt_settings, priority="project")
     scrapy_settings.set("TNMT_DB_URL", db_url, priority="cmdline")
     if mirror_address:
-        # The mirror is ours and local: no need to be gentle with it. Its one host takes as
-        # many connections as the crawler makes: with no download delay, Scrapy 2.19 on the
-        # asyncio reactor starts a slot's queued requests before counting them against the
-        # per-domain limit, so up to CONCURRENT_REQUESTS run at once, and a connection pool
-        # kept at the per-domain size closed and reopened a connection for most pages.
+        # The mirror is ours and local: no need to be gentle with it. A crawler's requests
+        # all go to its one host, so it makes no more than the per-domain number at once:
+        # with no download delay, Scrapy 2.19 on the asyncio reactor starts a slot's queued
+        # requests before counting them against the per-domain limit, so CONCURRENT_REQUESTS
+        # (16) ran at once: a connection pool kept at the per-domain size closed and reopened
+        # a connection for most pages, and every source held 16 pages of 100+ KB (twice:
+        # bytes and text) waiting for the extraction workers.
         handlers = {**scrapy_settings.getdict("DOWNLOAD_HANDLERS"),
                     "http": MIRROR_HANDLER, "https": MIRROR_HANDLER}
         scrapy_settings.setdict({"TNMT_MIRROR_ADDRESS": mirror_address,
                                  "DOWNLOAD_HANDLERS": handlers,
                                  "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0,
                                  "RETRY_TIMES": 0,
-                                 "CONCURRENT_REQUESTS_PER_DOMAIN":
-                                     scrapy_settings.getint("CONCURRENT_REQUESTS")},
+                                 "CONCURRENT_REQUESTS":
+                                     scrapy_settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")},
                                 priority="cmdline")
     scrapy_settings.setdict(dict(overrides or {}), priority="cmdline")
     return scrapy_settings

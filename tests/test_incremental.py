@@ -3,6 +3,7 @@ new is fetched, listings are asked for conditionally, an edit becomes a version.
 
 from __future__ import annotations
 
+import http.client
 import urllib.error
 import urllib.request
 from email.utils import formatdate
@@ -47,6 +48,24 @@ def test_the_mirror_answers_conditional_requests_like_a_server(tmp_path: Path) -
         page.write_text(article_page(1) + "<!-- sửa -->", encoding="utf-8")
         assert fetch(url, **{"If-None-Match": headers["ETag"]})[0] == 200
     assert [status for _path, status in server.request_log] == [200, 304, 304, 200, 200, 200]
+
+
+def test_the_mirror_keeps_a_connection_open_for_the_next_request(tmp_path: Path) -> None:
+    page = tmp_path / HOST / "tin" / "bai-1.html"
+    page.parent.mkdir(parents=True)
+    page.write_text(article_page(1), encoding="utf-8")
+    with MirrorServer(tmp_path) as server:
+        connection = http.client.HTTPConnection(server.address)
+        answers = []
+        for path in ("/tin/bai-1.html", "/tin/none.html", "/tin/bai-1.html"):
+            connection.request("GET", f"/{HOST}{path}")
+            response = connection.getresponse()
+            answers.append((response.status, len(response.read())))
+            socket = connection.sock  # None once the server closed the connection
+            assert socket is not None and not response.will_close
+        connection.close()
+    size = len(article_page(1).encode())
+    assert answers == [(200, size), (404, len(b"not found")), (200, size)]
 
 
 def article_requests(site: Site) -> dict[str, int]:

@@ -138,6 +138,22 @@ def test_sitemap_index_and_feed_are_followed(site: Site) -> None:
     assert all("utm_" not in a["url"] for a in articles)
 
 
+def test_a_sitemap_larger_than_the_scheduler_queue_is_fetched_whole(site: Site) -> None:
+    # 3 article requests at most in the scheduler: the other 27 links wait in the spider's
+    # backlog and must all be fetched, once each, before the crawl ends.
+    entries = "".join(f"<url><loc>https://{HOST}/tin/bai-{number}.html</loc></url>"
+                      for number in range(1, 31))
+    site.write("sitemap.xml", "<?xml version='1.0'?><urlset xmlns="
+               f"'http://www.sitemaps.org/schemas/sitemap/0.9'>{entries}</urlset>")
+    for number in range(1, 31):
+        site.write(f"tin/bai-{number}.html", article_page(number))
+    site.register(f'sitemaps = ["https://{HOST}/sitemap.xml"]')
+    assert stored_numbers(site.crawl("--set", "TNMT_ARTICLE_REQUESTS_QUEUED=3")) \
+        == list(range(1, 31))
+    fetched = [path for path, _status in site.requests if "/tin/" in path]
+    assert len(fetched) == len(set(fetched)) == 30
+
+
 def test_a_page_over_the_size_limit_is_refused_and_counted(site: Site) -> None:
     site.write("tin-tuc/index.html", listing_page(["/tin/bai-1.html", "/tin/bai-2.html"]))
     site.write("tin/bai-1.html", article_page(1))
