@@ -59,11 +59,12 @@ def build_settings(db_url: str, mirror_address: str = "",
         scrapy_settings.setdict({"TNMT_MIRROR_ADDRESS": mirror_address,
                                  "DOWNLOAD_HANDLERS": handlers,
                                  "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0,
-                                 "RETRY_TIMES": 0,
-                                 "CONCURRENT_REQUESTS":
-                                     scrapy_settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")},
-                                priority="cmdline")
+                                 "RETRY_TIMES": 0}, priority="cmdline")
     scrapy_settings.setdict(dict(overrides or {}), priority="cmdline")
+    if mirror_address and "CONCURRENT_REQUESTS" not in (overrides or {}):
+        scrapy_settings.set("CONCURRENT_REQUESTS",
+                            scrapy_settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
+                            priority="cmdline")
     return scrapy_settings
 
 
