@@ -463,7 +463,8 @@ def run_modes(mirror: SyntheticMirror, workdir: Path, modes: list[str],
 
 
 def median_round(rounds: list[list[Figures]]) -> list[Figures]:
-    """Each mode's figures from its median round by pages/s."""
+    """Each mode's figures from its median round by pages/s (of an even number of rounds,
+    the faster of the middle two; the ratios take the mean of their middle two)."""
     return [sorted(runs, key=lambda figures: figures.pages_per_s)[len(runs) // 2]
             for runs in zip(*rounds, strict=True)]
 
