@@ -45,6 +45,11 @@ REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "WARNING"
 DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+# Scrapy checks each response's callback for a generator that returns a value, by reading
+# and parsing its source with inspect and ast; its cache is keyed by the bound method, which
+# is new for every request, so it parsed the spider's source for every page: a tenth of a
+# fetch's CPU (BENCHMARKS.md "Throughput"). Our callbacks are few and reviewed.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 FEED_EXPORT_ENCODING = "utf-8"
 
 # Items (or requests) of one response processed at once. An article page holds one item,

@@ -10,7 +10,7 @@ Extraction, dedupe and storage happen in the pipelines. What it re-uses of earli
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, NamedTuple, Self
@@ -232,25 +232,31 @@ class SourceSpider(Spider):
 
     def _dated_article_requests(self, dated: Iterable[tuple[str, datetime | None]]
                                 ) -> Iterator[Request]:
-        """Requests for the (url, date hint) entries of a feed or sitemap, with one lookup."""
-        entries = [(self._article_links([url]), hint) for url, hint in dated]
-        known = self._known([link for links, _hint in entries for link in links])
-        for links, hint in entries:
-            yield from self._article_requests(links, known, date_hint=hint)
+        """Requests for the (url, date hint) entries of a feed or sitemap: one lookup of the
+        store for them all, not one per entry (a sitemap lists thousands)."""
+        hints: dict[str, datetime | None] = {}
+        for url, hint in dated:
+            hints.setdefault(url, hint)  # a URL listed twice keeps its first date
+        links = self._article_links(hints)
+        yield from self._article_requests(links, self._known(links), hints)
 
     def _known(self, links: list[tuple[str, str]]) -> dict[str, int]:
         """Return {url: stored article id} for the links' URLs the store knows (one query)."""
         return self.store.known_articles(url for link in links for url in link)
 
     def _article_requests(self, links: list[tuple[str, str]], known: dict[str, int],
-                          date_hint: datetime | None = None) -> Iterator[Request]:
-        wanted = list(self._wanted_links(links, known, date_hint))
+                          date_hints: Mapping[str, datetime | None] | None = None
+                          ) -> Iterator[Request]:
+        """Put the links worth fetching in the backlog; yield what the scheduler has room for.
+        `date_hints`: {url: the date a feed or sitemap gives it}."""
+        hints = date_hints or {}
+        wanted = list(self._wanted_links(links, known, hints))
         # Validators of the links (a page left out before may answer 304), in one query.
         validators = self.store.validators(canonical for _url, canonical, _id in wanted) \
             if self.mode.incremental else {}
         self.backlog.extend(
-            ArticleLink(canonical, (url,) if url != canonical else (), stored_id, date_hint,
-                        validators.get(canonical))
+            ArticleLink(canonical, (url,) if url != canonical else (), stored_id,
+                        hints.get(url), validators.get(canonical))
             for url, canonical, stored_id in wanted)
         yield from self.next_articles()
 
@@ -286,7 +292,8 @@ class SourceSpider(Spider):
             raise DontCloseSpider("articles waiting in the backlog")
 
     def _wanted_links(self, links: list[tuple[str, str]], known: dict[str, int],
-                      date_hint: datetime | None) -> Iterator[tuple[str, str, int | None]]:
+                      date_hints: Mapping[str, datetime | None]
+                      ) -> Iterator[tuple[str, str, int | None]]:
         """Yield (url, canonical url, stored id) of the links to fetch, counting the others."""
         mode = self.mode
         for url, canonical in links:
@@ -296,7 +303,7 @@ class SourceSpider(Spider):
             if stored_id is not None and mode.skips_known:
                 self._count("known_skipped")
                 continue
-            if mode.is_too_old(date_hint):
+            if mode.is_too_old(date_hints.get(url)):
                 self._count("older_than_since")
                 continue
             if len(self.requested) >= self.max_articles:

@@ -154,6 +154,21 @@ def test_a_sitemap_larger_than_the_scheduler_queue_is_fetched_whole(site: Site) 
     assert len(fetched) == len(set(fetched)) == 30
 
 
+def test_since_skips_each_sitemap_entry_by_its_own_date(site: Site) -> None:
+    # Every entry's lastmod decides for that entry alone (the store is asked once for all).
+    dates = {1: "2025-02-10", 2: "2025-03-05", 3: "2025-01-20", 4: "2025-03-20", 5: "2025-03-02"}
+    entries = "".join(f"<url><loc>https://{HOST}/tin/bai-{number}.html</loc>"
+                      f"<lastmod>{day}</lastmod></url>" for number, day in dates.items())
+    site.write("sitemap.xml", "<?xml version='1.0'?><urlset xmlns="
+               f"'http://www.sitemaps.org/schemas/sitemap/0.9'>{entries}</urlset>")
+    for number in dates:
+        site.write(f"tin/bai-{number}.html", article_page(number))
+    site.register(f'sitemaps = ["https://{HOST}/sitemap.xml"]')
+    assert stored_numbers(site.crawl("--since", "2025-03-01")) == [2, 4, 5]
+    assert sorted(path.split(HOST)[-1] for path, _status in site.requests if "/tin/" in path) \
+        == ["/tin/bai-2.html", "/tin/bai-4.html", "/tin/bai-5.html"]
+
+
 def test_a_page_over_the_size_limit_is_refused_and_counted(site: Site) -> None:
     site.write("tin-tuc/index.html", listing_page(["/tin/bai-1.html", "/tin/bai-2.html"]))
     site.write("tin/bai-1.html", article_page(1))
