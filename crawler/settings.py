@@ -94,7 +94,7 @@ TNMT_EXTRACT_WORKERS = ""
 TNMT_EXTRACT_QUEUE_PER_WORKER = 4
 # New articles are written in batches of this many, one transaction each, or sooner when the
 # first of a batch has waited this many seconds (pipelines/store.py).
-TNMT_STORE_BATCH_SIZE = 50
+TNMT_STORE_BATCH_SIZE = 20
 TNMT_STORE_BATCH_SECONDS = 0.5
 
 # Validation: an article body shorter than this (characters of text) is not an article.

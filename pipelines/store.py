@@ -6,10 +6,13 @@ one joins the story of an earlier copy elsewhere (crawler/stories.py) or starts 
 Store.add_articles does both, for a whole batch at once.
 
 Articles are written in batches, one transaction each, shared by every source crawled in
-the process: a batch is written when it holds TNMT_STORE_BATCH_SIZE articles or its first has
-waited TNMT_STORE_BATCH_SECONDS. Each item waits for its batch's commit, so an item that leaves
-this pipeline is stored (alerts and counts see it), and a crash loses at most the batch not yet
-committed, which the next crawl fetches again.
+the process: a batch is written when it holds TNMT_STORE_BATCH_SIZE articles, when its first has
+waited TNMT_STORE_BATCH_SECONDS, or at once when every item in the crawlers' pipelines is
+waiting for it (nothing else can join it before it is written: each waiting item holds its
+response, and the sources take no new responses past SCRAPER_SLOT_MAX_ACTIVE_SIZE). Each item
+waits for its batch's commit, so an item that leaves this pipeline is stored (alerts and counts
+see it), and a crash loses at most the batch not yet committed, which the next crawl fetches
+again.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ class StorePipeline(DatabasePipeline):
         self.writer = shared_writer(store, settings.getint("TNMT_STORE_BATCH_SIZE"),
                                     settings.getfloat("TNMT_STORE_BATCH_SECONDS"),
                                     settings.getfloat("TNMT_STORY_THRESHOLD"))
+        self.writer.crawlers.add(crawler)
         crawler.signals.connect(self.record_run, signal=signals.spider_closed)
 
     def open_spider(self) -> None:
@@ -73,6 +77,7 @@ class StorePipeline(DatabasePipeline):
                           item.fingerprint)
 
     def close_spider(self) -> None:
+        self.writer.crawlers.discard(self.crawler)
         self.writer.write_batch()  # nothing of ours is left by then: each item awaits it
 
     def record_run(self, spider: Spider, reason: str) -> None:
@@ -97,17 +102,28 @@ class ArticleWriter:
         self.story_threshold = story_threshold
         self.pending: list[tuple[NewArticle, asyncio.Future[Written]]] = []
         self.write_timer: asyncio.TimerHandle | None = None
+        self.crawlers: set[Crawler] = set()  # whose items come here (StorePipeline adds them)
 
     def write(self, new: NewArticle) -> asyncio.Future[Written]:
         """Add the article to the batch; the future gets what became of it on commit."""
         loop = asyncio.get_running_loop()
         outcome: asyncio.Future[Written] = loop.create_future()
         self.pending.append((new, outcome))
-        if len(self.pending) >= self.batch_size:
+        if len(self.pending) >= self.batch_size or self.nothing_else_coming():
             self.write_batch()
         elif self.write_timer is None:
             self.write_timer = loop.call_later(self.batch_seconds, self.write_batch)
         return outcome
+
+    def nothing_else_coming(self) -> bool:
+        """Whether every item in the crawlers' pipelines is one of this batch's. Waiting for
+        the timer then would only idle the extraction workers: at the end of a crawl, or
+        when the items waiting here fill the sources' scraper slots."""
+        in_pipelines = 0
+        for crawler in self.crawlers:
+            slot = crawler.engine.scraper.slot if crawler.engine else None
+            in_pipelines += slot.itemproc_size if slot else 0
+        return len(self.pending) >= in_pipelines
 
     def write_batch(self) -> None:
         """Write the pending articles in one transaction and wake their items."""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -189,3 +190,19 @@ def test_a_failing_article_is_counted_and_the_rest_stored(site: Site) -> None:
     assert summary.split("│")[2].strip() == "partial"
     assert summary.split("│")[-2].strip() == "1"
 
+
+
+def test_the_last_articles_are_written_without_waiting_for_the_batch_timer(site: Site) -> None:
+    # Every item in the pipelines waits for the batch: nothing else can join it, so it is
+    # written at once, not after TNMT_STORE_BATCH_SECONDS (which would hold the crawl a
+    # minute here) nor when it reaches TNMT_STORE_BATCH_SIZE.
+    site.write("tin-tuc/index.html",
+               listing_page([f"/tin/bai-{number}.html" for number in range(1, 9)]))
+    for number in range(1, 9):
+        site.write(f"tin/bai-{number}.html", article_page(number))
+    site.register(f'start_urls = ["https://{HOST}/tin-tuc/"]')
+    started = time.monotonic()
+    stored = site.crawl("--set", "TNMT_STORE_BATCH_SECONDS=60",
+                        "--set", "TNMT_STORE_BATCH_SIZE=1000")
+    assert stored_numbers(stored) == list(range(1, 9))
+    assert time.monotonic() - started < 40

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import mimetypes
+import os
 import socket
 import struct
 import threading
@@ -46,6 +47,7 @@ class Reply:
     content_type: str = "text/html; charset=utf-8"
     location: str = ""
     modified: float | None = None  # the file's mtime, for Last-Modified
+    etag: str = ""  # the file's ETag (validator_headers computes it when not given)
     fault: Fault | None = None  # a .fault sidecar's misbehaviour, for tests
 
 
@@ -90,7 +92,10 @@ def _file_reply(site: Path, target: Path, status: int) -> Reply:
         "text/html; charset=utf-8" if not target.suffix
         else mimetypes.guess_type(target.name)[0] or "application/octet-stream"
     )
-    reply = Reply(status, target.read_bytes(), content_type, modified=target.stat().st_mtime)
+    stat = target.stat()  # before the read: a file changed meanwhile gets a new version
+    body = target.read_bytes()
+    reply = Reply(status, body, content_type, modified=stat.st_mtime,
+                  etag=file_etag(body, target, stat))
     fault = injected_fault(target)
     if fault is None:
         return reply
@@ -104,8 +109,25 @@ def validator_headers(reply: Reply) -> dict[str, str]:
     """Return the ETag (from the content) and Last-Modified (from the mtime) of a file reply."""
     if reply.modified is None:
         return {}
-    return {"ETag": '"' + hashlib.sha256(reply.body).hexdigest()[:32] + '"',
+    return {"ETag": reply.etag or content_etag(reply.body),
             "Last-Modified": formatdate(reply.modified, usegmt=True)}
+
+
+def content_etag(body: bytes) -> str:
+    """Return the ETag of a body: a hash of its content."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+_file_etags: dict[tuple[str, int, int], str] = {}
+
+
+def file_etag(body: bytes, path: Path, stat: os.stat_result) -> str:
+    """Return the ETag of a served file's `body`, hashed once per version of the file (its
+    path, mtime and size), as a server keeps it instead of hashing every reply."""
+    version = (str(path), stat.st_mtime_ns, stat.st_size)
+    if version not in _file_etags:
+        _file_etags[version] = content_etag(body)
+    return _file_etags[version]
 
 
 def not_modified(headers: Mapping[str, str], request_headers: Any) -> bool:
