@@ -39,9 +39,9 @@ def sequential_loop(articles: list[tuple[str, Path]], registry: Path) -> dict[st
     found = 0
     seconds = cpu = 0.0
     for url, path in articles:
-        html = path.read_text("utf-8")
+        body = path.read_bytes()  # the mirror serves it as UTF-8, and the worker decodes it
         start, start_cpu = time.monotonic(), time.process_time()
-        result = process_page(PageWork(html, url, by_host[url.split("/")[2]],
+        result = process_page(PageWork(body, url, by_host[url.split("/")[2]],
                                        datetime.now(UTC), shape))
         seconds += time.monotonic() - start
         cpu += time.process_time() - start_cpu

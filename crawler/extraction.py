@@ -23,6 +23,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
+from w3lib.encoding import html_to_unicode
 
 from crawler.article import Article, normalise_text
 from crawler.blocks import (
@@ -144,6 +145,20 @@ def article_in_tree(tree: HtmlElement, html: str, url: str, *, source: Source | 
         published_at=published.value if published else None,
         published_has_time=bool(published and published.has_time),
     )
+
+
+def page_text(body: bytes, encoding: str, fallback_encoding: str) -> str:
+    """Return a fetched page's text, decoded as Scrapy's TextResponse.text decodes it (a BOM
+    wins over `encoding`); a page read as UTF-8 whose bytes are not UTF-8 (a wrong or missing
+    declaration) is read in `fallback_encoding` instead of keeping replacement characters."""
+    text = html_to_unicode(f"charset={encoding}", body)[1]
+    if encoding != "utf-8" or "\ufffd" not in text:
+        return text
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body.decode(fallback_encoding, errors="replace")
+    return text  # a real U+FFFD in a real UTF-8 page
 
 
 def parse_html(html: str) -> HtmlElement | None:

@@ -15,7 +15,8 @@ class PageItem:
 
     source_id: str
     url: str  # the canonical URL the spider asked for
-    html: str
+    body: bytes  # as fetched: decoded by the extraction worker, not in the crawl process
+    encoding: str  # Scrapy's reading of it (HTTP header, BOM, <meta>, else guessed)
     fetched_at: datetime
     date_hint: datetime | None = None  # from the feed or sitemap that listed the page
     seen_urls: tuple[str, ...] = ()  # other URLs that led to this page (tracking, redirects)

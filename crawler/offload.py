@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from crawler import settings
 from crawler.article import Article, content_hash
-from crawler.extraction import article_in_tree, parse_html
+from crawler.extraction import article_in_tree, page_text, parse_html
 from crawler.registry import Source
 from crawler.relevance import breadcrumb_paths
 from crawler.stories import Fingerprint, fingerprint, story_text
@@ -50,12 +51,14 @@ class StoryShape:
 class PageWork:
     """A fetched page and what its extraction needs; sent to a worker process."""
 
-    html: str
+    body: bytes  # decoded in the worker: bytes cost the crawl process no decoding or pickling
     url: str
     source: Source | None
     fetched_at: datetime
     story_shape: StoryShape
     date_hint: datetime | None = None
+    encoding: str = "utf-8"  # the response's (Scrapy's TextResponse.encoding)
+    fallback_encoding: str = settings.TNMT_FALLBACK_ENCODING
 
 
 @dataclass(frozen=True)
@@ -72,11 +75,12 @@ class PageResult:
 def process_page(work: PageWork) -> PageResult:
     """Extract the page's article, its breadcrumb categories, content hash and fingerprint."""
     try:
-        tree = parse_html(work.html)
+        html = page_text(work.body, work.encoding, work.fallback_encoding)
+        tree = parse_html(html)
         if tree is None:
             return PageResult(None)
         categories = breadcrumb_paths(tree, work.url)  # before extraction strips boxes
-        article = article_in_tree(tree, work.html, work.url, source=work.source,
+        article = article_in_tree(tree, html, work.url, source=work.source,
                                   now=work.fetched_at, date_hint=work.date_hint)
         if article is None:
             return PageResult(None)

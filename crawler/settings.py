@@ -66,6 +66,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.retry_after.RetryAfterMiddleware": 550,
     "crawler.conditional.ConditionalGetMiddleware": 900,
+    # Meta-refresh redirects found in the page's head without decoding its whole body.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.meta_refresh.HeadMetaRefreshMiddleware": 580,
 }
 
 ITEM_PIPELINES = {

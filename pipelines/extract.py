@@ -31,6 +31,7 @@ class ExtractPipeline:
         self.crawler = crawler
         self.pool = pool
         self.shape = shape
+        self.fallback_encoding = crawler.settings.get("TNMT_FALLBACK_ENCODING")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -44,8 +45,9 @@ class ExtractPipeline:
         return cls(crawler, pool, shape)
 
     async def process_item(self, item: PageItem) -> ArticleItem:
-        work = PageWork(item.html, item.url, self.crawler.spider.source,  # type: ignore[union-attr]
-                        item.fetched_at, self.shape, item.date_hint)
+        work = PageWork(item.body, item.url, self.crawler.spider.source,  # type: ignore[union-attr]
+                        item.fetched_at, self.shape, item.date_hint, item.encoding,
+                        self.fallback_encoding)
         found = await self.pool.run(work) if self.pool else process_page(work)
         return self.article_item(item, found)
 

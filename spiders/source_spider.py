@@ -32,19 +32,6 @@ from crawler.urls import canonical_url
 MAX_ERROR_MESSAGES = 10
 
 
-def page_text(response: TextResponse, fallback_encoding: str) -> str:
-    """The page's text; a page read as UTF-8 whose bytes are not UTF-8 (a wrong or missing
-    declaration) is read in `fallback_encoding` instead of keeping replacement characters."""
-    text = response.text
-    if response.encoding != "utf-8" or "\ufffd" not in text:
-        return text
-    try:
-        response.body.decode("utf-8")
-    except UnicodeDecodeError:
-        return response.body.decode(fallback_encoding, errors="replace")
-    return text  # a real U+FFFD in a real UTF-8 page
-
-
 def failure_reason(failure: Failure) -> str:
     """One line for a failed download (a body cut short has no message of its own)."""
     if failure.check(ResponseDataLossError):
@@ -331,7 +318,8 @@ class SourceSpider(Spider):
         yield PageItem(
             source_id=self.source.id,
             url=canonical_url(response.url),
-            html=page_text(response, self.settings.get("TNMT_FALLBACK_ENCODING")),
+            body=response.body,
+            encoding=response.encoding,
             fetched_at=datetime.now(UTC),
             date_hint=response.meta.get("date_hint"),
             seen_urls=tuple(sorted(seen)),

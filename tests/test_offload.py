@@ -26,7 +26,7 @@ NOW = datetime(2026, 11, 23, tzinfo=UTC)
 
 
 def work(path: Path) -> PageWork:
-    return PageWork(path.read_text("utf-8"), f"https://example.vn/{path.stem}.html", None, NOW,
+    return PageWork(path.read_bytes(), f"https://example.vn/{path.stem}.html", None, NOW,
                     SHAPE)
 
 
@@ -112,7 +112,7 @@ import asyncio, multiprocessing, sys, time
 from datetime import UTC, datetime
 from crawler.offload import ExtractionPool, PageWork, StoryShape
 pool = ExtractionPool(workers=2, max_pending=2)
-work = PageWork("<html><body><h1>Tiêu đề bài viết thử</h1><p>Nội dung.</p></body></html>",
+work = PageWork("<html><body><h1>Tiêu đề bài viết thử</h1><p>Nội dung.</p></body></html>".encode(),
                 "https://example.vn/a.html", None, datetime.now(UTC), StoryShape(192, 4, 3))
 asyncio.run(pool.run(work))
 print(" ".join(str(child.pid) for child in multiprocessing.active_children()), flush=True)
