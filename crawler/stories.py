@@ -13,6 +13,8 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 from crawler.article import Article, normalise_text
 
@@ -62,10 +64,20 @@ def fingerprint(text: str, *, permutations: int, shingle_words: int,
     from datasketch import MinHash
 
     grams = shingles(text, shingle_words)
-    minhash = MinHash(num_perm=permutations, seed=MINHASH_SEED, scheme=MINHASH_SCHEME)
+    minhash = MinHash(num_perm=permutations, seed=MINHASH_SEED, scheme=MINHASH_SCHEME,
+                      permutations=_permutations(permutations))
     minhash.update_batch([gram.encode("utf-8") for gram in sorted(grams)])
     signature = minhash.hashvalues.astype("<u4").tobytes()
     return Fingerprint(signature, band_buckets(signature, band_rows) if grams else ())
+
+
+@cache
+def _permutations(count: int) -> Any:
+    """The MinHash permutations drawn from MINHASH_SEED: the same for every article, so drawn
+    once per process rather than for each."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=count, seed=MINHASH_SEED, scheme=MINHASH_SCHEME).permutations
 
 
 def band_buckets(signature: bytes, band_rows: int) -> tuple[int, ...]:
