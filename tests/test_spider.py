@@ -206,3 +206,24 @@ def test_the_last_articles_are_written_without_waiting_for_the_batch_timer(site:
                         "--set", "TNMT_STORE_BATCH_SIZE=1000")
     assert stored_numbers(stored) == list(range(1, 9))
     assert time.monotonic() - started < 40
+
+
+def test_a_meta_refresh_in_the_head_of_a_long_page_is_followed(site: Site) -> None:
+    # Only the first 16 KB of a page are read for a refresh (crawler/meta_refresh.py): the
+    # <meta> in the head of a longer page is found there, and a long page without one is
+    # stored whole, its last paragraph included.
+    site.write("tin-tuc/index.html", listing_page(["/tin/bai-cu.html", "/tin/bai-3.html"]))
+    site.write("tin/bai-cu.html",
+               "<html><head><meta http-equiv='refresh' content='0; url=/tin/bai-2.html'>"
+               f"</head><body>{'<p>Bài đã chuyển sang địa chỉ mới.</p>' * 1000}</body></html>")
+    site.write("tin/bai-2.html", article_page(2))
+    last = "Đoạn cuối của bài viết dài, sau mười sáu kilobyte đầu tiên của trang."
+    site.write("tin/bai-3.html", article_page(3).replace(
+        "</article>", f"{f'<p>{PARAGRAPH}</p>' * 60}<p>{last}</p></article>"))
+    site.register(f'start_urls = ["https://{HOST}/tin-tuc/"]')
+    stored = site.crawl()
+    assert stored_numbers(stored) == [2, 3]
+    assert any("/tin/bai-2.html" in path for path, _status in site.requests)
+    long_page = next(article for article in stored if article["url"].endswith("bai-3.html"))
+    assert len((site.files / "tin/bai-3.html").read_bytes()) > 16 * 1024
+    assert last in long_page["text"]
