@@ -125,15 +125,21 @@ def article_in_tree(tree: HtmlElement, html: str, url: str, *, source: Source | 
     # tree builds them anew, and lxml.html's class lookup per object is a hot spot.
     elements = list(tree.iter())  # noqa: F841
     selectors = source.selectors if source else None
+    # The page's whole text, read once for the date rules and the weighing of noise boxes (a
+    # walk of every element, each time: 0.9 ms of a page's 13). Nothing changes the tree
+    # before body_paragraphs.
+    page = element_text(tree)
     title_el = find_title(tree, selectors.title if selectors else "")
     title = element_text(title_el) if title_el is not None else declared_title(tree, url)
     lead_el = find_lead(tree, selectors.lead if selectors else "", title_el)
     lead = lead_text(lead_el) if lead_el is not None else ""
     published = find_date(tree, html, selectors.date if selectors else "", title_el, now,
-                          date_hint) or fallback_date(url, date_hint)
+                          date_hint, writes_month_first(page)) \
+        or fallback_date(url, date_hint)
     author = find_author(tree, selectors.author if selectors else "")
     declared = declared_author(tree)
-    paragraphs = body_paragraphs(tree, selectors, url, drop=(title_el, lead_el))
+    paragraphs = body_paragraphs(tree, selectors, url, drop=(title_el, lead_el),
+                                 page_chars=len(page))
     lead, paragraphs = split_lead(lead, paragraphs)
     body = clean_paragraphs(paragraphs, title=title, lead=lead)
     author, body = take_byline(tree, body, author, declared)
@@ -348,7 +354,7 @@ def following(tree: HtmlElement, start: HtmlElement | None) -> Iterator[HtmlElem
 
 
 def find_date(tree: HtmlElement, html: str, selector: str, title_el: HtmlElement | None,
-              now: datetime, date_hint: datetime | None) -> PageDate | None:
+              now: datetime, date_hint: datetime | None, month_first: bool) -> PageDate | None:
     """Return the article's own publication date.
 
     Order: the registry's date element; a date with its time shown in a date-classed
@@ -357,8 +363,8 @@ def find_date(tree: HtmlElement, html: str, selector: str, title_el: HtmlElement
     related box's); a <meta> with the day only. A page that shows no date of its own gets
     none here (htmldate's guess would be a sidebar's date; see fallback_date). A date
     without a year takes it from the feed/sitemap hint or from the page's other dates, else
-    the crawl date's. Numeric dates are day-first unless the page's own dates can only be
-    month-first.
+    the crawl date's. Numeric dates are day-first unless `month_first` (the page's own
+    dates can only be month-first: writes_month_first).
     """
     page_guess = cache(lambda: htmldate_guess(html))
 
@@ -371,7 +377,6 @@ def find_date(tree: HtmlElement, html: str, selector: str, title_el: HtmlElement
         guess = page_guess()
         return int(guess[:4]) if guess[:4].isdigit() else None
 
-    month_first = writes_month_first(element_text(tree))
     element = select_first(tree, (selector,)) if selector else None
     if element is not None and (found := read(element_text(element))):
         return found
@@ -569,16 +574,19 @@ def clean_author(text: str) -> str | None:
 # --- body -------------------------------------------------------------------------------
 
 def body_paragraphs(tree: HtmlElement, selectors: Selectors | None, url: str,
-                    drop: tuple[HtmlElement | None, ...]) -> list[str]:
+                    drop: tuple[HtmlElement | None, ...], page_chars: int | None = None
+                    ) -> list[str]:
     """Return the body's text blocks in order: the registry's body container through
     trafilatura where the source has one; else trafilatura over the prepared page, or the
-    page's main text blocks when trafilatura misses most of their text."""
+    page's main text blocks when trafilatura misses most of their text. `page_chars`: the
+    length of element_text(tree), when known."""
     for selector in selectors.remove if selectors else ():
         for element in select_all(tree, selector):
             element.drop_tree()
+            page_chars = None  # less text now
     container = select_first(tree, (selectors.body,)) if selectors and selectors.body else None
     if container is None:
-        prepare(tree, keep_boxes=False, headline=drop[0])
+        prepare(tree, keep_boxes=False, headline=drop[0], page_chars=page_chars)
         paragraphs = trafilatura_blocks(trafilatura_copy(tree), url, favor_precision=True)
         return better_body(paragraphs, tree)
     for element in drop:  # the registry's title and lead sit apart from the body
@@ -609,11 +617,12 @@ def trafilatura_blocks(document: str | HtmlElement, url: str, *, favor_precision
     return list(xml_blocks(xml)) if xml else []
 
 
-def prepare(root: HtmlElement, keep_boxes: bool, headline: HtmlElement | None = None) -> None:
+def prepare(root: HtmlElement, keep_boxes: bool, headline: HtmlElement | None = None,
+            page_chars: int | None = None) -> None:
     """Strip noise boxes; on Vietnamese pages, turn image captions and text-only divs
-    among paragraphs into paragraphs."""
+    among paragraphs into paragraphs. `page_chars`: len(element_text(root)), when known."""
     if not keep_boxes:
-        drop_noise_boxes(root, headline)
+        drop_noise_boxes(root, headline, page_chars)
         drop_link_lists(root)
     if is_vietnamese(root):
         captions_as_paragraphs(root)
@@ -666,12 +675,13 @@ def unwrap_table(table: HtmlElement) -> None:
         element.attrib.pop("width", None)
 
 
-def drop_noise_boxes(root: HtmlElement, headline: HtmlElement | None = None) -> None:
+def drop_noise_boxes(root: HtmlElement, headline: HtmlElement | None = None,
+                     page_chars: int | None = None) -> None:
     """Remove boxes classed as related news, comments, share tools, ads and the like. A box
     is the article column, whatever its name, when it holds a third of the page's text or
     half of its paragraph text ("entry-content-read-more", "page-content with-sidebar"), or
     the article's headline (the printable region "print-news" of many portals)."""
-    total = len(element_text(root)) or 1
+    total = (len(element_text(root)) if page_chars is None else page_chars) or 1
     paragraphs = paragraph_chars(root) or 1
     keep = set(headline.iterancestors()) if headline is not None else set()
     dropped: set[HtmlElement] = set()
