@@ -470,13 +470,27 @@ def find_author(tree: HtmlElement, selector: str) -> str | None:
         return clean_author(element_text(element)) if element is not None else None
     marked = (element for element in select_all(tree, "[itemprop=author]")
               if not inside_noise(element))
-    credits = (element for element in classed(tree.iter(), CREDIT_CLASS)
-               if SOURCE_CREDIT.match(element_text(element)))
-    for element in chain(marked, classed(tree.iter(), AUTHOR_CLASS), credits):
+    for element in chain(marked, bylines(tree)):
         if not source_in_date_line(element) and \
                 (author := clean_author(element_text(element))):
             return author
     return None
+
+
+def bylines(tree: HtmlElement) -> Iterator[HtmlElement]:
+    """Yield the elements classed as the author's, in page order, then those classed as the
+    source whose text is a "Theo X" credit; outside noise boxes. One walk of the page finds
+    both kinds (a page often has neither, and each walk weighs a thousand elements)."""
+    credits = []
+    for element in tree.iter():
+        if not isinstance(element.tag, str):
+            continue
+        names = marks(element)
+        if marked(AUTHOR_CLASS, names) and not inside_noise(element):
+            yield element
+        if marked(CREDIT_CLASS, names) and not inside_noise(element):
+            credits.append(element)
+    yield from (element for element in credits if SOURCE_CREDIT.match(element_text(element)))
 
 
 def source_in_date_line(element: HtmlElement) -> bool:
