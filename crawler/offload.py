@@ -14,6 +14,7 @@ import asyncio
 import atexit
 import ctypes
 import gc
+import itertools
 import logging
 import multiprocessing
 import os
@@ -95,18 +96,15 @@ def process_page(work: PageWork) -> PageResult:
 
 def worker_process_page(work: PageWork) -> PageResult:
     """process_page in a worker process, which gives the memory its pages freed back to the
-    system every WORKER_TRIM_PAGES pages: freed lxml trees leave the C heap in holes that
-    the worker would otherwise keep (and the crawl's memory would grow with its length)."""
-    global _pages_since_trim
+    system every WORKER_TRIM_PAGES pages: freed lxml trees leave holes in the C heap that the
+    worker would otherwise keep (3 to 5 MB a worker at the end of 5,000 pages)."""
     result = process_page(work)
-    _pages_since_trim += 1
-    if _pages_since_trim >= WORKER_TRIM_PAGES:
-        _pages_since_trim = 0
+    if next(_pages_done) % WORKER_TRIM_PAGES == 0:
         release_free_memory()
     return result
 
 
-_pages_since_trim = 0
+_pages_done = itertools.count(1)  # by this process
 
 
 def release_free_memory() -> None:
@@ -116,9 +114,11 @@ def release_free_memory() -> None:
 
 
 def _find_malloc_trim() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         return ctypes.CDLL(None).malloc_trim
-    except AttributeError:  # not glibc
+    except AttributeError:  # a C library other than glibc
         return None
 
 

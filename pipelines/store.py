@@ -119,7 +119,7 @@ class ArticleWriter:
         """Whether every item in the crawlers' pipelines is one of this batch's. Waiting for
         the timer then would only idle the extraction workers: at the end of a crawl, or
         when the items waiting here fill the sources' scraper slots."""
-        in_pipelines = 0
+        in_pipelines = 0  # Scrapy counts each crawler's items between the pipelines' ends
         for crawler in self.crawlers:
             slot = crawler.engine.scraper.slot if crawler.engine else None
             in_pipelines += slot.itemproc_size if slot else 0
