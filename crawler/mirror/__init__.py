@@ -47,7 +47,7 @@ class Reply:
     content_type: str = "text/html; charset=utf-8"
     location: str = ""
     modified: float | None = None  # the file's mtime, for Last-Modified
-    etag: str = ""  # the file's ETag (validator_headers computes it when not given)
+    etag: str = ""  # the file's ETag (file_etag), set with `modified`
     fault: Fault | None = None  # a .fault sidecar's misbehaviour, for tests
 
 
@@ -109,24 +109,19 @@ def validator_headers(reply: Reply) -> dict[str, str]:
     """Return the ETag (from the content) and Last-Modified (from the mtime) of a file reply."""
     if reply.modified is None:
         return {}
-    return {"ETag": reply.etag or content_etag(reply.body),
-            "Last-Modified": formatdate(reply.modified, usegmt=True)}
-
-
-def content_etag(body: bytes) -> str:
-    """Return the ETag of a body: a hash of its content."""
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    return {"ETag": reply.etag, "Last-Modified": formatdate(reply.modified, usegmt=True)}
 
 
 _file_etags: dict[tuple[str, int, int], str] = {}
 
 
 def file_etag(body: bytes, path: Path, stat: os.stat_result) -> str:
-    """Return the ETag of a served file's `body`, hashed once per version of the file (its
-    path, mtime and size), as a server keeps it instead of hashing every reply."""
+    """Return the ETag of a served file's `body` (a hash of its content), hashed once per
+    version of the file (its path, mtime and size), as a server keeps it instead of hashing
+    every reply."""
     version = (str(path), stat.st_mtime_ns, stat.st_size)
     if version not in _file_etags:
-        _file_etags[version] = content_etag(body)
+        _file_etags[version] = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     return _file_etags[version]
 
 
