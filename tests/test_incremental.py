@@ -4,6 +4,9 @@ new is fetched, listings are asked for conditionally, an edit becomes a version.
 from __future__ import annotations
 
 import http.client
+import socket
+import struct
+import time
 import urllib.error
 import urllib.request
 from email.utils import formatdate
@@ -66,6 +69,28 @@ def test_the_mirror_keeps_a_connection_open_for_the_next_request(tmp_path: Path)
         connection.close()
     size = len(article_page(1).encode())
     assert answers == [(200, size), (404, len(b"not found")), (200, size)]
+
+
+def test_a_client_hanging_up_mid_reply_leaves_nothing_on_stderr(
+        tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    # socketserver prints each handler's error from the handler's thread, whenever it comes:
+    # into another test's output, or a command's read by a test. A client that goes away (a
+    # crawl that timed out, gave up or ended) is no error of the mirror's.
+    page = tmp_path / HOST / "tin" / "bai-1.html"
+    page.parent.mkdir(parents=True)
+    page.write_text(article_page(1, padding=2_000_000), encoding="utf-8")
+    with MirrorServer(tmp_path) as server:
+        host, port = server.address.split(":")
+        for _ in range(5):
+            with socket.create_connection((host, int(port))) as client:
+                client.sendall(f"GET /{HOST}/tin/bai-1.html HTTP/1.1\r\nHost: {HOST}\r\n\r\n"
+                               .encode())
+                client.recv(100)  # the reply has begun
+                # SO_LINGER 0: close() resets the connection in the middle of the reply
+                client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        time.sleep(0.5)  # the handlers' writes fail meanwhile
+        assert len(server.request_log) == 5
+    assert capfd.readouterr().err == ""
 
 
 def article_requests(site: Site) -> dict[str, int]:

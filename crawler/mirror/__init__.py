@@ -15,6 +15,7 @@ import mimetypes
 import os
 import socket
 import struct
+import sys
 import threading
 import time
 import tomllib
@@ -285,6 +286,13 @@ class _Server(ThreadingHTTPServer):
     # A crawl of many sources opens dozens of connections at once: the default backlog of 5
     # would leave the rest to the kernel's SYN retries, seconds apart.
     request_queue_size = 128
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet when the client went away mid-reply (a crawl that timed out, gave up on
+        a fault or ended): socketserver would print the traceback on stderr from the
+        handler's thread, whenever it comes, into whatever output is read then."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class MirrorServer:
