@@ -7,6 +7,8 @@ transaction, so a crash never leaves half an article behind.
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -260,18 +262,37 @@ def resolve_db_url(db: str | None) -> str:
     return f"sqlite:///{Path(db).expanduser().resolve()}"
 
 
+# How long a SQLite connection waits for another process's lock before "database is locked".
+SQLITE_WAIT_SECONDS = 30
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        use_wal(cursor)
         # WAL's usual pairing: a commit is not flushed to disk at once, only at checkpoints.
         # A killed crawl loses nothing committed; a power cut can lose the last batches (the
         # next crawl fetches them again), never the file's consistency.
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_WAIT_SECONDS * 1000}")
         cursor.close()
+
+
+def use_wal(cursor: Any) -> None:
+    """Put the database in WAL mode (the file keeps it). Two processes opening a new file at
+    once both switch it: SQLite answers the second "database is locked" at once, without
+    waiting as it does for a write, and the file is in WAL by its next try."""
+    deadline = time.monotonic() + SQLITE_WAIT_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def display_url(url: str) -> str:
