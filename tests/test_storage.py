@@ -18,7 +18,7 @@ from crawler.article import Article, content_hash
 from crawler.dates import VN_TZ
 from crawler.export import export_string
 from crawler.registry import load_registry
-from crawler.storage import RunCounts, StorageError, Store
+from crawler.storage import SQLITE_WAL_AUTOCHECKPOINT_PAGES, RunCounts, StorageError, Store
 
 PUBLISHED = datetime(2020, 1, 10, 21, 18, tzinfo=VN_TZ)
 
@@ -48,6 +48,16 @@ def test_sqlite_file_is_in_wal_mode(tmp_path: Path) -> None:
     Store(str(tmp_path / "tnmt.db")).close()
     with sqlite3.connect(tmp_path / "tnmt.db") as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_sqlite_connections_checkpoint_the_wal_in_large_steps(tmp_path: Path) -> None:
+    store = Store(str(tmp_path / "tnmt.db"))
+    try:
+        with store.engine.connect() as connection:
+            pages = connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+    finally:
+        store.close()
+    assert pages == SQLITE_WAL_AUTOCHECKPOINT_PAGES > 1000  # SQLite's default: 1,000
 
 
 def test_an_article_round_trips_with_its_time_zone(store: Store) -> None:
