@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
@@ -152,6 +153,36 @@ def test_a_database_made_by_create_all_before_migrations_is_stamped_and_upgraded
     assert tnmt("db", "upgrade", "--db", url).endswith(f"upgraded from None to {schema.head()}")
     assert schema_differences(engine) == []
     assert_foundation_rows_survived(url)
+
+
+def story_bands_have_rowids(engine: Engine) -> bool:
+    return inspect(engine).get_table_options("story_bands").get("sqlite_with_rowid", True)
+
+
+def test_sqlite_story_bands_become_one_b_tree_keeping_their_rows(tmp_path: Path) -> None:
+    """The band index, a rowid table up to 0005, is rebuilt WITHOUT ROWID with every row,
+    and back by the downgrade."""
+    engine = open_engine(database_url("sqlite", tmp_path))
+    schema.upgrade(engine, "0005_stories")
+    write_foundation_rows(engine)
+    bands = [(2 ** 62 + n, 1) for n in range(100)]
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO story_bands (bucket, article_id) VALUES (:b, :a)"),
+                           [{"b": bucket, "a": article_id} for bucket, article_id in bands])
+    assert story_bands_have_rowids(engine)
+    schema.upgrade(engine)
+    assert not story_bands_have_rowids(engine)
+    with engine.connect() as connection:
+        assert sorted(connection.execute(text("SELECT bucket, article_id FROM story_bands"))
+                      .all()) == bands
+    assert schema_differences(engine) == []
+    assert_foundation_rows_survived(str(engine.url))
+    with engine.begin() as connection:
+        command.downgrade(schema.alembic_config(connection), "0005_stories")
+    assert story_bands_have_rowids(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM story_bands")).scalar() == 100
+    engine.dispose()
 
 
 def test_db_commands_print_the_revision_and_refuse_an_unknown_one(url: str,
