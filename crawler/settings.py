@@ -99,8 +99,9 @@ TNMT_EXTRACT_QUEUE_PER_WORKER = 4
 # first of a batch has waited this many seconds, or at once when every item in the pipelines
 # waits for the batch (pipelines/store.py). Waiting items hold their responses, which fill
 # the sources' scraper slots: batches much smaller than what the slots hold keep pages
-# flowing to the workers while a batch waits (a batch of 10 to 50 costs about the same per
-# article to write).
+# flowing to the workers while a batch waits. Larger batches cost less per article to write
+# (100 rather than 20: about a fifth less), but filling them needs larger slots, and a crawl
+# so set was no faster and held 46 MB more (BENCHMARKS.md "Figures of 2026-12-06").
 TNMT_STORE_BATCH_SIZE = 20
 TNMT_STORE_BATCH_SECONDS = 0.5
 
