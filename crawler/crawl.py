@@ -55,6 +55,17 @@ def build_settings(db_url: str, mirror_address: str = "",
                                  "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0,
                                  "RETRY_TIMES": 0}, priority="cmdline")
     scrapy_settings.setdict(dict(overrides or {}), priority="cmdline")
+    if mirror_address and "CONCURRENT_REQUESTS" not in (overrides or {}):
+        # Each crawler's requests all go to one host, the mirror: no more than the
+        # per-domain number at once. With no download delay, Scrapy 2.19 on the asyncio
+        # reactor starts a slot's queued requests before counting them against the
+        # per-domain limit, so CONCURRENT_REQUESTS (16) ran at once: a connection pool kept
+        # at the per-domain size closed and reopened a connection for most pages, and every
+        # source held 16 pages of 100+ KB (bytes and text) waiting for the extraction
+        # workers.
+        scrapy_settings.set("CONCURRENT_REQUESTS",
+                            scrapy_settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
+                            priority="cmdline")
     return scrapy_settings
 
 
@@ -67,18 +78,6 @@ def run_crawl(sources: list[Source], store: Store, *, mirror_address: str = "",
     """
     store.sync_sources(sources)
     crawl_settings = build_settings(store.url, mirror_address, overrides)
-    if mirror_address and "CONCURRENT_REQUESTS" not in (overrides or {}):
-        # Each crawler's requests all go to one host, the mirror: no more than the
-        # per-domain number at once. With no download delay, Scrapy 2.19 on the asyncio
-        # reactor starts a slot's queued requests before counting them against the
-        # per-domain limit, so CONCURRENT_REQUESTS (16) ran at once: a connection pool kept
-        # at the per-domain size closed and reopened a connection for most pages, and every
-        # source held 16 pages of 100+ KB (bytes and text) waiting for the extraction
-        # workers. (Not for `tnmt worker`: in the distributed test a worker so capped went
-        # idle while the other took the whole crawl; not understood yet.)
-        crawl_settings.set("CONCURRENT_REQUESTS",
-                           crawl_settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
-                           priority="cmdline")
     # Our structured lines on stderr instead of Scrapy's own root handler.
     configure_logging(crawl_settings.get("TNMT_LOG_FORMAT"), crawl_settings.get("LOG_LEVEL"))
     process = CrawlerProcess(crawl_settings)

@@ -93,13 +93,20 @@ def fetched_articles(server: MirrorServer) -> int:
                 if path.startswith(f"/{HOST}/tin/") and status == 200})
 
 
-def wait_for(condition: Callable[[], object], what: str, deadline: float, logs: Path) -> None:
+def wait_for(condition: Callable[[], object], what: str, deadline: float, logs: Path,
+             progress: Callable[[], object] = str) -> None:
+    """Wait until `condition` holds; past the deadline, fail with the logs and `progress`."""
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}; logs:\n"
+    raise AssertionError(f"timed out waiting for {what} (at the end: {progress()}); logs:\n"
                          + "\n".join(log.read_text()[-3000:] for log in logs.glob("*.log")))
+
+
+def logged(log: Path, line: str, times: int) -> Callable[[], bool]:
+    """A condition: `line` is in the log `times` times."""
+    return lambda: log.read_text().count(line) == times
 
 
 @needs_redis
@@ -119,19 +126,26 @@ def test_two_workers_share_a_crawl_and_one_killed_loses_nothing(
         # Each worker reads the site through its own mirror server: their logs tell who
         # fetched what.
         mirrors = [stack.enter_context(MirrorServer(big_site.sites)) for _ in range(2)]
+        logs = [tmp_path / f"worker-{index}.log" for index in range(2)]
         workers = [start(["worker", *common, "--mirror", mirror.address,
                           *options(TNMT_REDIS_PREFIX=prefix, TNMT_MAX_ARTICLES_PER_SOURCE="5000",
-                                   CONCURRENT_REQUESTS_PER_DOMAIN="8")],
-                         tmp_path / f"worker-{index}.log")
-                   for index, mirror in enumerate(mirrors)]
+                                   CONCURRENT_REQUESTS_PER_DOMAIN="8")], log)
+                   for mirror, log in zip(mirrors, logs, strict=True)]
+        for process in workers:
+            stack.callback(stop, process)
+        # The crawl is queued once both take requests: a worker still starting when it is
+        # queued would find the other one done with it (a busy machine starts slowly).
+        for log in logs:
+            wait_for(logged(log, "serving the queue", 1), f"{log.stem} to open its queue",
+                     deadline, tmp_path)
         daemon = start(["daemon", *common, *options(
             TNMT_REDIS_PREFIX=prefix, TNMT_SCHEDULE_OVERRIDE="*/3 * * * * *",
             TNMT_DAEMON_JITTER="0")], tmp_path / "daemon.log")
-        for process in (*workers, daemon):
-            stack.callback(stop, process)
+        stack.callback(stop, daemon)
         # Worker 1 is killed (no chance to clean up) once it has done more than a quarter.
         wait_for(lambda: fetched_articles(mirrors[1]) >= ARTICLES * 0.3,
-                 "worker 1 to fetch 30% of the articles", deadline, tmp_path)
+                 "worker 1 to fetch 30% of the articles", deadline, tmp_path,
+                 lambda: f"articles fetched by each worker {list(map(fetched_articles, mirrors))}")
         workers[1].send_signal(signal.SIGKILL)
         workers[1].wait()
         at_kill = stored()
@@ -144,6 +158,38 @@ def test_two_workers_share_a_crawl_and_one_killed_loses_nothing(
     assert {url.rsplit("/", 1)[1] for url in urls} == {f"bai-{n}.html" for n in range(ARTICLES)}
     shares = [fetched_articles(mirror) for mirror in mirrors]
     assert min(shares) >= ARTICLES / 4, shares
+
+
+@needs_redis
+def test_an_idle_worker_takes_a_queued_crawl_within_its_poll_interval(
+        tmp_path: Path, prefix: str) -> None:
+    site = Site(tmp_path)
+    for number in range(3):
+        site.write(f"tin/bai-{number}.html", article_page(number))
+    site.write("sitemap.xml", sitemap(range(3)))
+    site.register(f'sitemaps = ["https://{HOST}/sitemap.xml"]')
+    common = ["snnmt_thu", "--sources", str(site.sources), "--no-builtin", "--redis", REDIS_URL,
+              "-s", f"TNMT_REDIS_PREFIX={prefix}"]
+    log = tmp_path / "worker.log"
+    with ExitStack() as stack:
+        mirror = stack.enter_context(MirrorServer(site.sites))
+        worker = start(["worker", *common, "--db", site.db, "--mirror", mirror.address,
+                        "-s", "TNMT_WORKER_IDLE_POLL_SECONDS=0.5"], log)
+        stack.callback(stop, worker)
+        wait_for(logged(log, "serving the queue", 1), "the worker to open its queue",
+                 time.monotonic() + 30, tmp_path)
+
+        def sitemap_fetches() -> int:
+            return sum(path.endswith("/sitemap.xml") for path, _ in mirror.request_log)
+
+        # Scrapy's engine looks at an idle spider's queue every 5 s: four crawls taken
+        # within 2.5 s each would happen once in 16 times.
+        for crawl in range(1, 5):
+            run_tnmt("crawl", *common, check=True)
+            wait_for(lambda crawl=crawl: sitemap_fetches() == crawl, f"crawl {crawl} to be taken",
+                     time.monotonic() + 2.5, tmp_path, sitemap_fetches)
+            wait_for(lambda: fetched_articles(mirror) == 3, "the articles",
+                     time.monotonic() + 30, tmp_path)
 
 
 @needs_redis
@@ -175,11 +221,6 @@ def test_crawl_redis_with_a_database_queues_the_revisits_due_too(
     assert len(queue) == 2, queue  # the sitemap, and the stored article due a check
     [revisit] = [item for item in queue if young.encode() in item]
     assert b"parse_article" in revisit
-
-
-def logged(log: Path, line: str, times: int) -> Callable[[], bool]:
-    """A condition: `line` is in the log `times` times."""
-    return lambda: log.read_text().count(line) == times
 
 
 @needs_redis
