@@ -203,6 +203,7 @@ TNMT_REDIS_SCHEDULING = {
 # How often an idle worker looks at its queues, in seconds. Scrapy's engine looks every 5
 # when it has nothing to do; a crawl's first request (a sitemap) makes the worker that takes
 # it queue hundreds of article requests, and the other workers see them only when they look.
+# Each look is two Redis calls per source the worker serves.
 TNMT_WORKER_IDLE_POLL_SECONDS = 1.0
 # A worker records its runs with this store pipeline instead of pipelines.store's: one
 # crawl_runs row per batch (first response after an idle spell → the next idle spell).
