@@ -238,6 +238,13 @@ def worker(source_ids: tuple[str, ...], db: str | None, source_dirs: tuple[Path,
                      overrides.get("TNMT_ALERTS_FILE", settings.TNMT_ALERTS_FILE))
     if alerts_file:
         overrides["TNMT_ALERTS_FILE"] = str(Path(alerts_file).expanduser().resolve())
+    # Read by each spider once the reactor runs, where a bad value is only logged.
+    poll = overrides.get("TNMT_WORKER_IDLE_POLL_SECONDS", settings.TNMT_WORKER_IDLE_POLL_SECONDS)
+    try:
+        if float(poll) <= 0:
+            raise ValueError
+    except ValueError:
+        fail(f"TNMT_WORKER_IDLE_POLL_SECONDS: {poll!r} is not a number of seconds above 0")
     run_worker(sources, Store(db), redis_url, mirror_address=mirror, overrides=overrides)
 
 

@@ -254,6 +254,16 @@ def test_worker_alerts_each_matching_article_of_a_batch_once(
     assert [run.new for run in store.runs(source_ids=["snnmt_thu"])] == [0, 4]
 
 
+@pytest.mark.parametrize("seconds", ["soon", "0"])
+def test_a_worker_refuses_a_bad_poll_interval_in_one_line(big_site: Site, seconds: str) -> None:
+    result = run_tnmt("worker", "snnmt_thu", "--sources", str(big_site.sources), "--no-builtin",
+                      "--redis", "redis://127.0.0.1:1/0",
+                      "-s", f"TNMT_WORKER_IDLE_POLL_SECONDS={seconds}")
+    assert result.returncode == 1
+    assert result.stderr == ("error: TNMT_WORKER_IDLE_POLL_SECONDS: "
+                             f"'{seconds}' is not a number of seconds above 0\n"), result.stderr
+
+
 def test_unreachable_redis_is_one_line_error(big_site: Site) -> None:
     result = run_tnmt("crawl", "snnmt_thu", "--sources", str(big_site.sources), "--no-builtin",
                       "--redis", "redis://127.0.0.1:1/0")
